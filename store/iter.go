@@ -1,0 +1,343 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"parley/domain"
+)
+
+// iter walks the keys under one prefix of a bucket in one direction and
+// yields their suffixes, optionally restricted to the inclusive suffix
+// range [lo, hi].
+type iter struct {
+	c        *bolt.Cursor
+	prefix   []byte
+	lo, hi   []byte // nil: open
+	desc     bool
+	cur      []byte // current suffix; nil when exhausted
+	curValue []byte
+}
+
+func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
+	return &iter{c: b.Cursor(), prefix: prefix, lo: lo, hi: hi}
+}
+
+// start positions the iterator at the first suffix after from in its
+// direction (at from itself when inclusive); from nil means the beginning.
+func (it *iter) start(from []byte, inclusive, desc bool) {
+	it.desc = desc
+	if !desc {
+		target, incl := it.lo, true
+		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
+			target, incl = from, inclusive
+		}
+		k, v := it.c.Seek(cat(it.prefix, target))
+		if k != nil && !incl && bytes.Equal(k[min(len(k), len(it.prefix)):], target) && bytes.HasPrefix(k, it.prefix) {
+			k, v = it.c.Next()
+		}
+		it.set(k, v)
+		return
+	}
+	target, incl := it.hi, true
+	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
+		target, incl = from, inclusive
+	}
+	var k, v []byte
+	if target == nil {
+		if next := successor(it.prefix); next != nil {
+			k, v = it.c.Seek(next)
+			if k == nil {
+				k, v = it.c.Last()
+			} else {
+				k, v = it.c.Prev()
+			}
+		} else {
+			k, v = it.c.Last()
+		}
+	} else {
+		full := cat(it.prefix, target)
+		k, v = it.c.Seek(full)
+		switch {
+		case k == nil:
+			k, v = it.c.Last()
+		case !(incl && bytes.Equal(k, full)):
+			k, v = it.c.Prev()
+		}
+	}
+	it.set(k, v)
+}
+
+func (it *iter) next() {
+	if it.cur == nil {
+		return
+	}
+	if it.desc {
+		it.set(it.c.Prev())
+	} else {
+		it.set(it.c.Next())
+	}
+}
+
+func (it *iter) set(k, v []byte) {
+	it.cur, it.curValue = nil, nil
+	if k == nil || !bytes.HasPrefix(k, it.prefix) {
+		return
+	}
+	s := k[len(it.prefix):]
+	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
+		return
+	}
+	it.cur, it.curValue = s, v
+}
+
+// merged is the ordered union of several iterators over suffixes of the
+// same shape, without duplicates: a statement filed under a topic and its
+// subtopic comes once.
+type merged struct {
+	its  []*iter
+	desc bool
+	cur  []byte
+}
+
+func (m *merged) start(from []byte, inclusive, desc bool) {
+	m.desc = desc
+	for _, it := range m.its {
+		it.start(from, inclusive, desc)
+	}
+	m.pick()
+}
+
+func (m *merged) pick() {
+	m.cur = nil
+	for _, it := range m.its {
+		if it.cur == nil {
+			continue
+		}
+		if m.cur == nil || (bytes.Compare(it.cur, m.cur) < 0) != m.desc {
+			m.cur = it.cur
+		}
+	}
+	if m.cur != nil {
+		m.cur = copyBytes(m.cur)
+	}
+}
+
+func (m *merged) next() {
+	for _, it := range m.its {
+		if it.cur != nil && bytes.Equal(it.cur, m.cur) {
+			it.next()
+		}
+	}
+	m.pick()
+}
+
+// source is an ordered sequence of keys (with values) that can start
+// anywhere and run either way.
+type source interface {
+	start(from []byte, inclusive, desc bool)
+	next()
+	key() []byte // nil when exhausted
+	value() []byte
+}
+
+func (m *merged) key() []byte { return m.cur }
+
+func (m *merged) value() []byte {
+	for _, it := range m.its {
+		if it.cur != nil && bytes.Equal(it.cur, m.cur) {
+			return it.curValue
+		}
+	}
+	return nil
+}
+
+// memSource is a source over keys sorted in memory, for orders no index
+// holds (a filtered list in creation order).
+type memSource struct {
+	keys [][]byte // ascending
+	i    int
+	desc bool
+}
+
+func (m *memSource) start(from []byte, inclusive, desc bool) {
+	m.desc = desc
+	n := len(m.keys)
+	if !desc {
+		m.i = 0
+		if from != nil {
+			m.i, _ = slices.BinarySearchFunc(m.keys, from, bytes.Compare)
+			if m.i < n && !inclusive && bytes.Equal(m.keys[m.i], from) {
+				m.i++
+			}
+		}
+		return
+	}
+	m.i = n - 1
+	if from != nil {
+		j, found := slices.BinarySearchFunc(m.keys, from, bytes.Compare)
+		m.i = j - 1
+		if found && inclusive {
+			m.i = j
+		}
+	}
+}
+
+func (m *memSource) next() {
+	if m.desc {
+		m.i--
+	} else {
+		m.i++
+	}
+}
+
+func (m *memSource) key() []byte {
+	if m.i < 0 || m.i >= len(m.keys) {
+		return nil
+	}
+	return m.keys[m.i]
+}
+
+func (m *memSource) value() []byte { return nil }
+
+// list is an ordered, filtered list of records that can be paged through
+// in both directions. Keys are the iterators' suffixes; list order is
+// ascending key order, or descending when desc is set.
+type list[T any] struct {
+	src  source
+	desc bool
+	// load turns a key into an item; ok false filters the key out.
+	load func(key, value []byte) (item T, ok bool, err error)
+}
+
+// scan yields the list's items after from (at from when inclusive), in
+// list order or, when reverse, in reverse list order, until fn returns
+// false.
+func (l *list[T]) scan(from []byte, inclusive, reverse bool, fn func(key []byte, item T) bool) error {
+	l.src.start(from, inclusive, l.desc != reverse)
+	for k := l.src.key(); k != nil; k = l.src.key() {
+		item, ok, err := l.load(k, l.src.value())
+		if err != nil {
+			return err
+		}
+		if ok && !fn(k, item) {
+			return nil
+		}
+		l.src.next()
+	}
+	return nil
+}
+
+// exists reports whether the list has an item from from on (inclusive) in
+// the given direction.
+func (l *list[T]) exists(from []byte, reverse bool) (bool, error) {
+	found := false
+	err := l.scan(from, true, reverse, func([]byte, T) bool { found = true; return false })
+	return found, err
+}
+
+// page cuts a Relay page out of the list. Cursors are tag followed by the
+// item's key; a cursor with another tag is rejected.
+func (l *list[T]) page(p domain.Page, tag byte) (*domain.Result[T], error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	after, err := decodeCursor(p.After, tag, "after")
+	if err != nil {
+		return nil, err
+	}
+	before, err := decodeCursor(p.Before, tag, "before")
+	if err != nil {
+		return nil, err
+	}
+	n := p.Size()
+	res := &domain.Result[T]{}
+	var keys [][]byte
+	// beyond reports whether key lies at or past the other bound of the
+	// window, in list order.
+	beyond := func(key, bound []byte, reverse bool) bool {
+		if bound == nil {
+			return false
+		}
+		c := bytes.Compare(key, bound)
+		if l.desc != reverse {
+			c = -c
+		}
+		return c >= 0
+	}
+	collect := func(from, bound []byte, reverse bool) (more bool, err error) {
+		err = l.scan(from, false, reverse, func(key []byte, item T) bool {
+			if beyond(key, bound, reverse) {
+				return false
+			}
+			if len(res.Items) == n {
+				more = true
+				return false
+			}
+			res.Items = append(res.Items, item)
+			keys = append(keys, key)
+			return true
+		})
+		return more, err
+	}
+	if !p.Backward() {
+		if res.HasNextPage, err = collect(after, before, false); err != nil {
+			return nil, err
+		}
+		if after != nil {
+			if res.HasPreviousPage, err = l.exists(after, true); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		if res.HasPreviousPage, err = collect(before, after, true); err != nil {
+			return nil, err
+		}
+		reverseInPlace(res.Items)
+		reverseInPlace(keys)
+		if before != nil {
+			if res.HasNextPage, err = l.exists(before, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, k := range keys {
+		res.Cursors = append(res.Cursors, append([]byte{tag}, k...))
+	}
+	return res, nil
+}
+
+func reverseInPlace[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+// Cursor tags: a cursor from one list is refused by another.
+const (
+	tagStatementDate    = 'd'
+	tagStatementCreated = 'c'
+	tagSpeaker          = 's'
+	tagTopic            = 't'
+	tagSource           = 'u'
+	tagPosition         = 'p'
+)
+
+func decodeCursor(c []byte, tag byte, arg string) ([]byte, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if len(c) < 2 || c[0] != tag {
+		return nil, domain.FieldErrorf([]string{arg}, "is not a cursor of this list; pass a cursor from this connection's edges or pageInfo")
+	}
+	return c[1:], nil
+}
+
+// count counts the list's items.
+func (l *list[T]) count() (int, error) {
+	n := 0
+	err := l.scan(nil, false, false, func([]byte, T) bool { n++; return true })
+	return n, err
+}

@@ -1,0 +1,229 @@
+// Package store is Parley's embedded persistence on bbolt: records, their
+// secondary indexes and constraints, all written in one transaction.
+//
+// Every record lives in a bucket keyed by its big-endian id; every index is
+// a bucket of fixed-width composite keys with empty values, so a query is a
+// range read over keys. docs/architecture.md lists which index serves which
+// query.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"parley/domain"
+)
+
+// SchemaVersion is the version of the on-disk layout this build writes.
+// Opening an older database runs the migrations up to it; a newer one is
+// refused rather than misread.
+const SchemaVersion = 1
+
+// migrations[v] upgrades a database from version v to v+1 inside the
+// opening transaction. Version 0 is a database this package never wrote.
+var migrations = map[int]func(tx *bolt.Tx) error{}
+
+// Bucket names.
+var (
+	bMeta = []byte("meta")
+
+	bSpeakers   = []byte("speakers")    // id → speakerRec
+	bSpeakerKey = []byte("speaker_key") // key → id
+	bSpeakerWD  = []byte("speaker_wd")  // wikidataId → id
+	bSpeakerOrg = []byte("speaker_org") // orgID id → (roles held in org by speaker)
+
+	bTopics     = []byte("topics")      // id → topicRec
+	bTopicKey   = []byte("topic_key")   // key → id
+	bTopicChild = []byte("topic_child") // parentID childID → ∅
+
+	bSources   = []byte("sources")    // id → sourceRec
+	bSourceURL = []byte("source_url") // url → id
+
+	bStatements = []byte("statements") // id → statementRec
+	bStmtExt    = []byte("stmt_ext")   // externalId → id
+	bStmtNat    = []byte("stmt_nat")   // sha256(natural key) → id
+
+	bSxAll     = []byte("sx_all")     // sortKey → ∅
+	bSxSpeaker = []byte("sx_speaker") // speakerID sortKey → ∅
+	bSxTopic   = []byte("sx_topic")   // topicID sortKey → ∅
+	bSxCountry = []byte("sx_country") // country(2) sortKey → ∅
+	bSxKind    = []byte("sx_kind")    // kind(1) sortKey → ∅
+	bSxSource  = []byte("sx_source")  // sourceID sortKey → ∅
+	bSxWord    = []byte("sx_word")    // token 0x00 sortKey → ∅
+
+	bPositions  = []byte("positions")   // id → positionRec
+	bPosNat     = []byte("pos_nat")     // speakerID topicID asOf-text → id
+	bPxAll      = []byte("px_all")      // posKey → ∅
+	bPxTopic    = []byte("px_topic")    // topicID posKey → ∅
+	bPxSpeaker  = []byte("px_speaker")  // speakerID posKey → ∅
+	bPxTimeline = []byte("px_timeline") // topicID speakerID posKey → ∅
+	bPxEvidence = []byte("px_evidence") // statementID positionID → ∅
+
+	// bCounts holds the number of entries under each index prefix
+	// (bucket name 0x00 prefix → uint64), so the planner can pick the
+	// most selective index and totalCount is cheap for one-prefix filters.
+	bCounts = []byte("counts")
+)
+
+var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
+	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
+	bStatements, bStmtExt, bStmtNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
+	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence, bCounts}
+
+// Meta keys.
+var (
+	mSchema   = []byte("schema_version")
+	mMaxWidth = []byte("max_date_width") // widest saidOn interval ever stored, in days
+)
+
+// Options configure Open. The zero value is a sound default.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock that another process
+	// holds; 0 means one second.
+	LockTimeout time.Duration
+	// ReadOnly opens the file without write access.
+	ReadOnly bool
+	// Now is the clock for CreatedAt/UpdatedAt; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the bbolt implementation of domain.Store.
+type Store struct {
+	db    *bolt.DB
+	now   func() time.Time
+	fresh bool
+}
+
+var _ domain.Store = (*Store)(nil)
+
+// Open opens or creates the database at path, initializing or migrating
+// its schema. A file locked by another process fails after the lock
+// timeout with an error that says so; a file that is not a Parley database,
+// or one written by a newer Parley, is refused and left untouched.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType,
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open %s: the database is in use by another process (lock not acquired within %s)", path, opts.LockTimeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+		return nil, fmt.Errorf("open %s: not a valid Parley database (%v); refusing to touch it", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, now: opts.Now}
+	if opts.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
+	} else {
+		err = db.Update(func(tx *bolt.Tx) error { return s.initSchema(tx, path) })
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkVersion(tx *bolt.Tx, path string) error {
+	meta := tx.Bucket(bMeta)
+	if meta == nil {
+		return fmt.Errorf("open %s: not a Parley database (no meta bucket)", path)
+	}
+	v := int(binary.BigEndian.Uint32(meta.Get(mSchema)))
+	if v > SchemaVersion {
+		return fmt.Errorf("open %s: database schema version %d is newer than this build supports (%d); upgrade Parley", path, v, SchemaVersion)
+	}
+	return nil
+}
+
+func (s *Store) initSchema(tx *bolt.Tx, path string) error {
+	meta := tx.Bucket(bMeta)
+	if meta == nil {
+		// A bbolt file with other buckets and no meta is someone else's.
+		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			return fmt.Errorf("open %s: a bbolt file that is not a Parley database (bucket %q); refusing to touch it", path, name)
+		}); err != nil {
+			return err
+		}
+		s.fresh = true
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return putVersion(tx.Bucket(bMeta), SchemaVersion)
+	}
+	raw := meta.Get(mSchema)
+	if len(raw) != 4 {
+		return fmt.Errorf("open %s: not a Parley database (no schema version)", path)
+	}
+	v := int(binary.BigEndian.Uint32(raw))
+	if v > SchemaVersion {
+		return fmt.Errorf("open %s: database schema version %d is newer than this build supports (%d); upgrade Parley", path, v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		m, ok := migrations[v]
+		if !ok {
+			return fmt.Errorf("open %s: no migration from schema version %d", path, v)
+		}
+		if err := m(tx); err != nil {
+			return fmt.Errorf("open %s: migrate schema %d→%d: %w", path, v, v+1, err)
+		}
+		if err := putVersion(meta, v+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func putVersion(meta *bolt.Bucket, v int) error {
+	b := make([]byte, 4)
+	binary.BigEndian.PutUint32(b, uint32(v))
+	return meta.Put(mSchema, b)
+}
+
+// Fresh reports whether Open created this database: callers seed sample
+// data only into a database that did not exist before.
+func (s *Store) Fresh() bool { return s.fresh }
+
+// Close closes the database file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// view runs fn in a read transaction.
+func (s *Store) view(ctx context.Context, fn func(t *txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: s.now()}) })
+}
+
+// update runs fn in a write transaction.
+func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: s.now().UTC()}) })
+}
+
+// Update implements domain.Store.
+func (s *Store) Update(ctx context.Context, fn func(tx domain.Tx) error) error {
+	return s.update(ctx, func(t *txn) error { return fn(t) })
+}
