@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Day is a calendar day counted from 1970-01-01 (day 0) in the proleptic
@@ -81,14 +83,27 @@ func ParsePartialDate(s string) (PartialDate, error) {
 	if s == "" {
 		return PartialDate{}, dateErr(s, "is empty; use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD")
 	}
+	// Reject stray characters up front: the length-based dispatch below
+	// would otherwise blame "2025 " or "+2025" on their shape, which hides
+	// the one character the user has to delete.
+	if i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '-' && r != '/' }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return PartialDate{}, dateErr(s, "contains white space; write the date without it")
+		}
+		return PartialDate{}, dateErr(s, fmt.Sprintf("contains %q; only digits 0-9, '-' and '/' may appear", r))
+	}
+	if strings.Count(s, "/") > 1 {
+		return PartialDate{}, dateErr(s, "has more than one '/'; write a day as YYYY-MM-DD and an interval as YYYY-MM-DD/YYYY-MM-DD")
+	}
 	if a, b, ok := strings.Cut(s, "/"); ok {
 		start, err := parseDay(a)
 		if err != nil {
-			return PartialDate{}, dateErr(s, "has an invalid interval start: "+err.Error())
+			return PartialDate{}, dateErr(s, fmt.Sprintf("has an invalid interval start %q: %v", a, err))
 		}
 		end, err := parseDay(b)
 		if err != nil {
-			return PartialDate{}, dateErr(s, "has an invalid interval end: "+err.Error())
+			return PartialDate{}, dateErr(s, fmt.Sprintf("has an invalid interval end %q: %v", b, err))
 		}
 		if end < start {
 			return PartialDate{}, dateErr(s, "is an interval whose end precedes its start")
@@ -142,11 +157,11 @@ func dateErr(s, msg string) error {
 
 func parseYear(s string) (int, error) {
 	if len(s) != 4 || !allDigits(s) {
-		return 0, fmt.Errorf("year must be four digits")
+		return 0, fmt.Errorf("has a year that is not four digits")
 	}
 	y := atoi(s)
 	if y < MinYear {
-		return 0, fmt.Errorf("year must be between %04d and %04d", MinYear, MaxYear)
+		return 0, fmt.Errorf("has year %s; years are %04d to %04d", s, MinYear, MaxYear)
 	}
 	return y, nil
 }
@@ -160,7 +175,7 @@ func parseYearMonth(s string) (int, time.Month, error) {
 		return 0, 0, err
 	}
 	if !allDigits(s[5:7]) {
-		return 0, 0, fmt.Errorf("month must be two digits")
+		return 0, 0, fmt.Errorf("has a month that is not two digits")
 	}
 	m := atoi(s[5:7])
 	if m < 1 || m > 12 {
@@ -171,14 +186,14 @@ func parseYearMonth(s string) (int, time.Month, error) {
 
 func parseDay(s string) (Day, error) {
 	if len(s) != 10 || s[7] != '-' {
-		return 0, fmt.Errorf("%q must be YYYY-MM-DD", s)
+		return 0, fmt.Errorf("is not YYYY-MM-DD")
 	}
 	y, m, err := parseYearMonth(s[:7])
 	if err != nil {
 		return 0, err
 	}
 	if !allDigits(s[8:10]) {
-		return 0, fmt.Errorf("day must be two digits")
+		return 0, fmt.Errorf("has a day that is not two digits")
 	}
 	d := atoi(s[8:10])
 	if last := daysIn(y, m); d < 1 || d > last {

@@ -12,9 +12,30 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldCase is safe for concurrent use: a cases.Caser is not, so each call
-// builds its transformer from this language-independent template.
-func foldCase(s string) string { return cases.Fold().String(s) }
+// foldCase applies Unicode full case folding. It is safe for concurrent
+// use: a cases.Caser is not, so each call builds its own.
+//
+// x/text folds Cherokee capitals to small letters and small letters to
+// capitals, so its output is not stable under folding again. Unicode's
+// CaseFolding.txt folds both to the capital (the letter encoded first), and
+// the second pass restores that: without it "Ꭰ" and "ꭰ" would get different
+// keys and tokens, and NormalizeText would not be idempotent.
+func foldCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cherokee, r) {
+			return unicode.ToUpper(r)
+		}
+		return r
+	}, cases.Fold().String(s))
+}
+
+// isWordRune reports whether r belongs to a word. Marks count as well as
+// letters and digits: the vowel signs of Devanagari and other Indic
+// scripts are spacing marks (Mc), and splitting on them would cut "हिन्दी"
+// into pieces.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
 
 // stripMarks decomposes s and removes combining marks, so that "é" and "e"
 // compare equal. The result is NFC again.
@@ -30,14 +51,17 @@ func stripMarks(s string) string {
 // NormalizeText is the text part of a statement's natural key: Unicode
 // compatibility form, case folded, punctuation and symbols turned into
 // spaces, runs of white space collapsed. Diacritics are kept: in many
-// languages they distinguish words.
+// languages they distinguish words. NormalizeText is idempotent.
 func NormalizeText(s string) string {
-	s = foldCase(norm.NFKC.String(s))
+	// Folding does not preserve normalization ("ß" + U+0301 folds to "ss"
+	// + U+0301, which NFKC composes), so normalize again after it: this
+	// is NFKC_Casefold in spirit, and what makes the result a fixed point.
+	s = norm.NFKC.String(foldCase(norm.NFKC.String(s)))
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
 	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+		if isWordRune(r) {
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
@@ -54,18 +78,29 @@ func NormalizeText(s string) string {
 // with diacritics removed, so that "Zelenskyy", "ZELENSKYY" and "Zelénskyy"
 // give the same token. Tokens keep their order, duplicates included.
 func Tokens(s string) []string {
-	s = foldCase(stripMarks(s))
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	// Marks are stripped after folding too, because folding can produce
+	// them: "ß" + U+0301 folds to "ss" + U+0301.
+	s = stripMarks(foldCase(stripMarks(s)))
+	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
 }
 
+// slugLetters spells the Latin letters that have no Unicode decomposition,
+// and so keep their stroke or ligature after stripMarks, the way their
+// languages transliterate them: without it "Radosław Sikorski" would become
+// "rados-aw-sikorski". Only folded (lower case) forms are listed because
+// Slugify folds first.
+var slugLetters = strings.NewReplacer(
+	"æ", "ae", "đ", "d", "ð", "d", "ħ", "h", "ı", "i",
+	"ł", "l", "ø", "o", "œ", "oe", "þ", "th", "ŧ", "t",
+)
+
 // Slugify derives a key from a name: "Volodymyr Zelensky" gives
-// "volodymyr-zelensky", "Kaja Kallas (EU)" gives "kaja-kallas-eu".
-// Letters outside a-z after removing diacritics (Cyrillic, say) are kept
-// out; a name with none left yields "".
+// "volodymyr-zelensky", "Kaja Kallas (EU)" gives "kaja-kallas-eu",
+// "Radosław Sikorski" gives "radoslaw-sikorski". Letters outside a-z after
+// removing diacritics (Cyrillic, say) are kept out; a name with none left
+// yields "".
 func Slugify(name string) string {
-	s := strings.ToLower(stripMarks(name))
+	s := slugLetters.Replace(foldCase(stripMarks(name)))
 	var b strings.Builder
 	dash := false
 	for _, r := range s {
@@ -112,9 +147,22 @@ func ValidateCountry(code string) error {
 	if code == "EU" {
 		return nil
 	}
-	if len(code) == 2 && code == strings.ToUpper(code) {
+	if len(code) == 2 && code != strings.ToUpper(code) {
+		return Errorf(CodeBadUserInput, "country %q must be upper case: %s", code, strings.ToUpper(code))
+	}
+	if len(code) == 2 {
 		if r, err := language.ParseRegion(code); err == nil && r.IsCountry() && r.String() == code {
-			return nil
+			// x/text also knows codes ISO 3166-1 reserves but does not
+			// assign. Accepting "UK" beside "GB" would split one country's
+			// speakers between two filter values.
+			if c := r.Canonicalize(); c != r {
+				return Errorf(CodeBadUserInput, "country %q is a reserved or withdrawn code; use %s", code, c)
+			}
+			// Exceptionally reserved codes (AC, CP, DG, EA, IC, TA) and
+			// UN, EZ have no UN M49 number: they are not countries.
+			if r.M49() != 0 {
+				return nil
+			}
 		}
 	}
 	return Errorf(CodeBadUserInput, "country %q is not an ISO 3166-1 alpha-2 code such as RU, UA, US or EU", code)
@@ -158,8 +206,12 @@ func NormalizeURL(raw string) (string, error) {
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)
-	if p := u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
-		u.Host = u.Hostname()
+	// Cut the port off the end of Host rather than use Hostname, which
+	// drops the brackets of an IPv6 literal ("http://[::1]:80/" would
+	// become the unparseable "http://::1/"). An empty port ("host:/") is
+	// the default port too.
+	if p := u.Port(); p == "" || (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
+		u.Host = strings.TrimSuffix(u.Host, ":"+p)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	u.User = nil

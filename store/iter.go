@@ -48,7 +48,7 @@ func (it *iter) start(from []byte, inclusive, desc bool) {
 	var k, v []byte
 	if target == nil {
 		if next := successor(it.prefix); next != nil {
-			k, v = it.c.Seek(next)
+			k, _ = it.c.Seek(next)
 			if k == nil {
 				k, v = it.c.Last()
 			} else {

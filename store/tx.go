@@ -71,12 +71,6 @@ func (t *txn) ixDel(bucket, prefix, suffix []byte) error {
 	return t.addCount(bucket, prefix, -1)
 }
 
-// hasPrefix reports whether any key in bucket starts with prefix.
-func (t *txn) hasPrefix(bucket, prefix []byte) bool {
-	k, _ := t.b(bucket).Cursor().Seek(prefix)
-	return k != nil && bytes.HasPrefix(k, prefix)
-}
-
 // suffixes returns copies of the key suffixes under prefix, in key order.
 func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
 	var out [][]byte
