@@ -1,0 +1,413 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"parley/domain"
+)
+
+var crudTests = []testCase{
+	{"Speaker", testSpeakerCRUD},
+	{"Topic", testTopicCRUD},
+	{"Source", testSourceCRUD},
+	{"Statement", testStatementCRUD},
+	{"Position", testPositionCRUD},
+}
+
+// tick lets the clock move on, so that an update's UpdatedAt can be told
+// from the one before it.
+func tick() { time.Sleep(10 * time.Millisecond) }
+
+// wantCreated checks the fields a store sets on create.
+func wantCreated(t *testing.T, what string, id domain.ID, created, updated time.Time) {
+	t.Helper()
+	if id == 0 {
+		t.Errorf("%s: created with ID 0", what)
+	}
+	if created.IsZero() || updated.IsZero() {
+		t.Errorf("%s: CreatedAt %v, UpdatedAt %v; want both set", what, created, updated)
+	}
+	if updated.Before(created) {
+		t.Errorf("%s: UpdatedAt %v before CreatedAt %v", what, updated, created)
+	}
+}
+
+// wantTouched checks that an update kept CreatedAt and moved UpdatedAt on.
+func wantTouched(t *testing.T, what string, oldCreated, oldUpdated, created, updated time.Time) {
+	t.Helper()
+	if !created.Equal(oldCreated) {
+		t.Errorf("%s: CreatedAt changed from %v to %v", what, oldCreated, created)
+	}
+	if !updated.After(oldUpdated) {
+		t.Errorf("%s: UpdatedAt %v, want after %v", what, updated, oldUpdated)
+	}
+}
+
+// errRejected is what the update functions in these tests return to abort.
+var errRejected = domain.FieldErrorf([]string{"name"}, "rejected by the caller")
+
+func testSpeakerCRUD(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	kremlin := createSpeaker(t, s, domain.Speaker{Name: "The Kremlin", Kind: domain.SpeakerOrganization, Country: "RU"})
+
+	got, err := s.CreateSpeaker(ctx, &domain.Speaker{
+		Name:        "  Dmitry Peskov ",
+		Kind:        domain.SpeakerPerson,
+		Country:     "RU",
+		WikidataID:  "Q1337",
+		Aliases:     []string{" Peskov ", "Peskov", "Dmitri Peskov"},
+		Description: " Kremlin spokesman since 2012 ",
+		Roles: []domain.Role{{
+			Title: " Kremlin spokesman ", OrgID: kremlin.ID,
+			From: domain.MustParsePartialDate("2012-05"),
+		}},
+	})
+	noError(t, err, "CreateSpeaker")
+	wantCreated(t, "CreateSpeaker", got.ID, got.CreatedAt, got.UpdatedAt)
+	if got.ID == kremlin.ID {
+		t.Errorf("CreateSpeaker reused ID %d", got.ID)
+	}
+	if got.Key != "dmitry-peskov" || got.Name != "Dmitry Peskov" || got.Description != "Kremlin spokesman since 2012" {
+		t.Errorf("CreateSpeaker: key %q, name %q, description %q; want derived key, trimmed text", got.Key, got.Name, got.Description)
+	}
+	if want := []string{"Peskov", "Dmitri Peskov"}; !slices.Equal(got.Aliases, want) {
+		t.Errorf("CreateSpeaker: aliases %q, want %q (trimmed, without duplicates)", got.Aliases, want)
+	}
+	if len(got.Roles) != 1 || got.Roles[0].Title != "Kremlin spokesman" || got.Roles[0].OrgID != kremlin.ID ||
+		got.Roles[0].From.String() != "2012-05" || !got.Roles[0].To.IsZero() {
+		t.Errorf("CreateSpeaker: roles %+v", got.Roles)
+	}
+
+	byID, err := s.Speaker(ctx, got.ID)
+	noError(t, err, "Speaker")
+	wantSame(t, "Speaker(id)", byID, got)
+	byKey, err := s.SpeakerByKey(ctx, "dmitry-peskov")
+	noError(t, err, "SpeakerByKey")
+	wantSame(t, "SpeakerByKey", byKey, got)
+
+	tick()
+	updated, err := s.UpdateSpeaker(ctx, got.ID, func(sp *domain.Speaker) error {
+		sp.Description = "Press secretary of the President of Russia"
+		sp.Roles[0].To = domain.MustParsePartialDate("2030")
+		return nil
+	})
+	noError(t, err, "UpdateSpeaker")
+	if updated.Description != "Press secretary of the President of Russia" || updated.Roles[0].To.String() != "2030" {
+		t.Errorf("UpdateSpeaker did not apply the changes: %+v", updated)
+	}
+	wantTouched(t, "UpdateSpeaker", got.CreatedAt, got.UpdatedAt, updated.CreatedAt, updated.UpdatedAt)
+	reread, err := s.Speaker(ctx, got.ID)
+	noError(t, err, "Speaker after update")
+	wantSame(t, "Speaker after update", reread, updated)
+
+	before := snapshot(t, s)
+	_, err = s.UpdateSpeaker(ctx, got.ID, func(sp *domain.Speaker) error {
+		sp.Name = "Somebody Else"
+		return errRejected
+	})
+	wantCode(t, err, domain.CodeBadUserInput, "UpdateSpeaker whose fn fails")
+	wantUnchanged(t, s, before, "UpdateSpeaker whose fn fails")
+
+	list, err := s.SpeakersByID(ctx, []domain.ID{got.ID, 999_999, kremlin.ID, got.ID})
+	noError(t, err, "SpeakersByID")
+	if len(list) != 4 || list[1] != nil || !same(list[0], updated) || !same(list[2], kremlin) || !same(list[3], updated) {
+		t.Errorf("SpeakersByID(peskov, missing, kremlin, peskov) = %v; want the records in input order, nil for the missing one", list)
+	}
+
+	noError(t, s.DeleteSpeaker(ctx, got.ID, false), "DeleteSpeaker")
+	_, err = s.Speaker(ctx, got.ID)
+	wantCode(t, err, domain.CodeNotFound, "Speaker after delete")
+	_, err = s.SpeakerByKey(ctx, "dmitry-peskov")
+	wantCode(t, err, domain.CodeNotFound, "SpeakerByKey after delete")
+	wantCode(t, s.DeleteSpeaker(ctx, got.ID, false), domain.CodeNotFound, "second DeleteSpeaker")
+	_, err = s.UpdateSpeaker(ctx, got.ID, func(*domain.Speaker) error { return nil })
+	wantCode(t, err, domain.CodeNotFound, "UpdateSpeaker after delete")
+
+	again := createSpeaker(t, s, person("Dmitry Peskov", "RU"))
+	if again.ID <= got.ID {
+		t.Errorf("a speaker created after deleting ID %d got ID %d; IDs are never reused", got.ID, again.ID)
+	}
+	if n, err := s.CountSpeakers(ctx, domain.SpeakerFilter{}); err != nil || n != 2 {
+		t.Errorf("CountSpeakers = %d, %v; want 2", n, err)
+	}
+}
+
+func testTopicCRUD(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	root, err := s.CreateTopic(ctx, &domain.Topic{Name: " Security guarantees for Ukraine ", Description: " who protects Ukraine "})
+	noError(t, err, "CreateTopic")
+	wantCreated(t, "CreateTopic", root.ID, root.CreatedAt, root.UpdatedAt)
+	if root.Key != "security-guarantees-for-ukraine" || root.Name != "Security guarantees for Ukraine" ||
+		root.Description != "who protects Ukraine" || root.ParentID != 0 {
+		t.Errorf("CreateTopic = %+v; want derived key, trimmed name and description, no parent", root)
+	}
+	child := createTopic(t, s, "article-5", "Article 5-style guarantees", root.ID)
+	if child.ParentID != root.ID {
+		t.Errorf("CreateTopic with parent: ParentID %d, want %d", child.ParentID, root.ID)
+	}
+
+	byID, err := s.Topic(ctx, child.ID)
+	noError(t, err, "Topic")
+	wantSame(t, "Topic(id)", byID, child)
+	byKey, err := s.TopicByKey(ctx, "security-guarantees-for-ukraine")
+	noError(t, err, "TopicByKey")
+	wantSame(t, "TopicByKey", byKey, root)
+
+	tick()
+	updated, err := s.UpdateTopic(ctx, child.ID, func(tp *domain.Topic) error {
+		tp.Name = "Article 5-like guarantees"
+		return nil
+	})
+	noError(t, err, "UpdateTopic")
+	if updated.Name != "Article 5-like guarantees" || updated.Key != "article-5" || updated.ParentID != root.ID {
+		t.Errorf("UpdateTopic = %+v; want the new name, same key and parent", updated)
+	}
+	wantTouched(t, "UpdateTopic", child.CreatedAt, child.UpdatedAt, updated.CreatedAt, updated.UpdatedAt)
+	reread, err := s.Topic(ctx, child.ID)
+	noError(t, err, "Topic after update")
+	wantSame(t, "Topic after update", reread, updated)
+
+	before := snapshot(t, s)
+	_, err = s.UpdateTopic(ctx, child.ID, func(tp *domain.Topic) error {
+		tp.Name = "Something else"
+		return errRejected
+	})
+	wantCode(t, err, domain.CodeBadUserInput, "UpdateTopic whose fn fails")
+	wantUnchanged(t, s, before, "UpdateTopic whose fn fails")
+
+	list, err := s.TopicsByID(ctx, []domain.ID{child.ID, 999_999, root.ID})
+	noError(t, err, "TopicsByID")
+	if len(list) != 3 || !same(list[0], updated) || list[1] != nil || !same(list[2], root) {
+		t.Errorf("TopicsByID(child, missing, root) = %v; want input order with nil for the missing one", list)
+	}
+
+	noError(t, s.DeleteTopic(ctx, child.ID, false), "DeleteTopic")
+	_, err = s.Topic(ctx, child.ID)
+	wantCode(t, err, domain.CodeNotFound, "Topic after delete")
+	_, err = s.TopicByKey(ctx, "article-5")
+	wantCode(t, err, domain.CodeNotFound, "TopicByKey after delete")
+	wantCode(t, s.DeleteTopic(ctx, child.ID, false), domain.CodeNotFound, "second DeleteTopic")
+	if n, err := s.CountTopics(ctx, domain.TopicFilter{}); err != nil || n != 1 {
+		t.Errorf("CountTopics = %d, %v; want 1", n, err)
+	}
+}
+
+func testSourceCRUD(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	published := time.Date(2025, 12, 1, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+	got, err := s.CreateSource(ctx, &domain.Source{
+		URL:         " HTTPS://News.Example.org:443/world/story?id=7#top ",
+		Title:       " Peace talks ",
+		Publisher:   "Example News",
+		PublishedAt: published,
+	})
+	noError(t, err, "CreateSource")
+	wantCreated(t, "CreateSource", got.ID, got.CreatedAt, got.UpdatedAt)
+	if got.URL != "https://news.example.org/world/story?id=7" || got.Title != "Peace talks" {
+		t.Errorf("CreateSource: URL %q, title %q; want the normalized URL and trimmed title", got.URL, got.Title)
+	}
+	if !got.PublishedAt.Equal(published) {
+		t.Errorf("CreateSource: PublishedAt %v, want %v", got.PublishedAt, published)
+	}
+
+	byID, err := s.Source(ctx, got.ID)
+	noError(t, err, "Source")
+	wantSame(t, "Source(id)", byID, got)
+	for _, url := range []string{"https://news.example.org/world/story?id=7", "https://NEWS.example.org/world/story?id=7#later"} {
+		byURL, err := s.SourceByURL(ctx, url)
+		noError(t, err, "SourceByURL("+url+")")
+		wantSame(t, "SourceByURL("+url+")", byURL, got)
+	}
+	_, err = s.SourceByURL(ctx, "https://news.example.org/world/story?id=8")
+	wantCode(t, err, domain.CodeNotFound, "SourceByURL of an unknown URL")
+
+	tick()
+	updated, err := s.UpdateSource(ctx, got.ID, func(src *domain.Source) error {
+		src.Title = "Peace talks resume"
+		return nil
+	})
+	noError(t, err, "UpdateSource")
+	if updated.Title != "Peace talks resume" || updated.URL != got.URL {
+		t.Errorf("UpdateSource = %+v", updated)
+	}
+	wantTouched(t, "UpdateSource", got.CreatedAt, got.UpdatedAt, updated.CreatedAt, updated.UpdatedAt)
+
+	before := snapshot(t, s)
+	_, err = s.UpdateSource(ctx, got.ID, func(src *domain.Source) error {
+		src.Title = "Something else"
+		return errRejected
+	})
+	wantCode(t, err, domain.CodeBadUserInput, "UpdateSource whose fn fails")
+	wantUnchanged(t, s, before, "UpdateSource whose fn fails")
+
+	other := createSource(t, s, "https://example.com/other")
+	list, err := s.SourcesByID(ctx, []domain.ID{other.ID, 999_999, got.ID})
+	noError(t, err, "SourcesByID")
+	if len(list) != 3 || !same(list[0], other) || list[1] != nil || !same(list[2], updated) {
+		t.Errorf("SourcesByID(other, missing, first) = %v; want input order with nil for the missing one", list)
+	}
+
+	noError(t, s.DeleteSource(ctx, got.ID, false), "DeleteSource")
+	_, err = s.Source(ctx, got.ID)
+	wantCode(t, err, domain.CodeNotFound, "Source after delete")
+	_, err = s.SourceByURL(ctx, got.URL)
+	wantCode(t, err, domain.CodeNotFound, "SourceByURL after delete")
+	wantCode(t, s.DeleteSource(ctx, got.ID, false), domain.CodeNotFound, "second DeleteSource")
+	if n, err := s.CountSources(ctx); err != nil || n != 1 {
+		t.Errorf("CountSources = %d, %v; want 1", n, err)
+	}
+}
+
+func testStatementCRUD(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	sp := createSpeaker(t, s, person("Karoline Leavitt", "US"))
+	plan := createTopic(t, s, "us-peace-plan", "U.S.-backed peace proposal", 0)
+	nato := createTopic(t, s, "nato", "NATO", 0)
+	src := createSource(t, s, "https://example.org/leavitt")
+
+	got, err := s.CreateStatement(ctx, &domain.Statement{
+		ExternalID: " seed-0007 ",
+		Text:       "  The draft has been significantly improved. ",
+		Kind:       domain.StatementQuote,
+		SpeakerID:  sp.ID,
+		SaidOn:     domain.MustParsePartialDate("2025-12"),
+		DateText:   " on Monday ",
+		Location:   "Washington",
+		Context:    "on the draft peace agreement",
+		TopicIDs:   []domain.ID{nato.ID, plan.ID, nato.ID},
+		SourceIDs:  []domain.ID{src.ID, src.ID},
+	})
+	noError(t, err, "CreateStatement")
+	wantCreated(t, "CreateStatement", got.ID, got.CreatedAt, got.UpdatedAt)
+	switch {
+	case got.Text != "The draft has been significantly improved." || got.ExternalID != "seed-0007" || got.DateText != "on Monday":
+		t.Errorf("CreateStatement: text %q, externalId %q, dateText %q; want them trimmed", got.Text, got.ExternalID, got.DateText)
+	case got.Language != "en":
+		t.Errorf("CreateStatement: language %q, want the default en", got.Language)
+	case got.SaidOn.Precision() != domain.PrecisionMonth || got.SaidOn.String() != "2025-12":
+		t.Errorf("CreateStatement: saidOn %s (%s), want 2025-12 (MONTH)", got.SaidOn, got.SaidOn.Precision())
+	case !slices.Equal(got.TopicIDs, sortedIDs(plan.ID, nato.ID)) || !slices.Equal(got.SourceIDs, []domain.ID{src.ID}):
+		t.Errorf("CreateStatement: topics %v, sources %v; want sorted without duplicates", got.TopicIDs, got.SourceIDs)
+	}
+
+	byID, err := s.Statement(ctx, got.ID)
+	noError(t, err, "Statement")
+	wantSame(t, "Statement(id)", byID, got)
+
+	fr := createStatement(t, s, domain.Statement{
+		Text: "Il n'y a pas de plan de paix final.", Kind: domain.StatementParaphrase,
+		SpeakerID: sp.ID, Language: "fr-FR",
+	})
+	if fr.Language != "fr-FR" || !fr.SaidOn.IsZero() {
+		t.Errorf("CreateStatement: language %q, saidOn %q; want fr-FR and the unknown date", fr.Language, fr.SaidOn)
+	}
+
+	tick()
+	updated, err := s.UpdateStatement(ctx, got.ID, func(st *domain.Statement) error {
+		st.Kind = domain.StatementParaphrase
+		st.SaidOn = domain.MustParsePartialDate("2025-12-01")
+		st.TopicIDs = []domain.ID{plan.ID}
+		return nil
+	})
+	noError(t, err, "UpdateStatement")
+	if updated.Kind != domain.StatementParaphrase || updated.SaidOn.String() != "2025-12-01" || !slices.Equal(updated.TopicIDs, []domain.ID{plan.ID}) {
+		t.Errorf("UpdateStatement did not apply the changes: %+v", updated)
+	}
+	wantTouched(t, "UpdateStatement", got.CreatedAt, got.UpdatedAt, updated.CreatedAt, updated.UpdatedAt)
+	reread, err := s.Statement(ctx, got.ID)
+	noError(t, err, "Statement after update")
+	wantSame(t, "Statement after update", reread, updated)
+
+	before := snapshot(t, s)
+	_, err = s.UpdateStatement(ctx, got.ID, func(st *domain.Statement) error {
+		st.Text = "Something else"
+		return errRejected
+	})
+	wantCode(t, err, domain.CodeBadUserInput, "UpdateStatement whose fn fails")
+	wantUnchanged(t, s, before, "UpdateStatement whose fn fails")
+
+	list, err := s.StatementsByID(ctx, []domain.ID{fr.ID, 999_999, got.ID})
+	noError(t, err, "StatementsByID")
+	if len(list) != 3 || !same(list[0], fr) || list[1] != nil || !same(list[2], updated) {
+		t.Errorf("StatementsByID(fr, missing, first) = %v; want input order with nil for the missing one", list)
+	}
+
+	noError(t, s.DeleteStatement(ctx, got.ID, false), "DeleteStatement")
+	_, err = s.Statement(ctx, got.ID)
+	wantCode(t, err, domain.CodeNotFound, "Statement after delete")
+	wantCode(t, s.DeleteStatement(ctx, got.ID, false), domain.CodeNotFound, "second DeleteStatement")
+	if n, err := s.CountStatements(ctx, domain.StatementFilter{}); err != nil || n != 1 {
+		t.Errorf("CountStatements = %d, %v; want 1", n, err)
+	}
+}
+
+func testPositionCRUD(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	sp := createSpeaker(t, s, domain.Speaker{Name: "Russia", Kind: domain.SpeakerCountry, Country: "RU"})
+	nato := createTopic(t, s, "nato-membership", "Ukraine's membership in NATO", 0)
+	st1 := createStatement(t, s, quote(sp.ID, "NATO expansion is unacceptable.", "2025-11-20"))
+	st2 := createStatement(t, s, quote(sp.ID, "Kyiv must renounce NATO.", "2025-11-25"))
+
+	got, err := s.CreatePosition(ctx, &domain.Position{
+		SpeakerID: sp.ID, TopicID: nato.ID, Stance: domain.StanceOpposes,
+		Summary:     " Russia strongly opposes Ukraine joining NATO. ",
+		AsOf:        domain.MustParsePartialDate("2025-11-24/2025-11-30"),
+		EvidenceIDs: []domain.ID{st2.ID, st1.ID, st2.ID},
+	})
+	noError(t, err, "CreatePosition")
+	wantCreated(t, "CreatePosition", got.ID, got.CreatedAt, got.UpdatedAt)
+	if got.Summary != "Russia strongly opposes Ukraine joining NATO." || got.AsOf.String() != "2025-11-24/2025-11-30" ||
+		!slices.Equal(got.EvidenceIDs, sortedIDs(st1.ID, st2.ID)) || got.PreviousID != 0 || got.Shift() {
+		t.Errorf("CreatePosition = %+v; want trimmed summary, same asOf, sorted evidence, no previous", got)
+	}
+
+	byID, err := s.Position(ctx, got.ID)
+	noError(t, err, "Position")
+	wantSame(t, "Position(id)", byID, got)
+
+	tick()
+	updated, err := s.UpdatePosition(ctx, got.ID, func(ps *domain.Position) error {
+		ps.Stance = domain.StanceMixed
+		ps.EvidenceIDs = nil
+		return nil
+	})
+	noError(t, err, "UpdatePosition")
+	if updated.Stance != domain.StanceMixed || len(updated.EvidenceIDs) != 0 {
+		t.Errorf("UpdatePosition did not apply the changes: %+v", updated)
+	}
+	wantTouched(t, "UpdatePosition", got.CreatedAt, got.UpdatedAt, updated.CreatedAt, updated.UpdatedAt)
+	reread, err := s.Position(ctx, got.ID)
+	noError(t, err, "Position after update")
+	wantSame(t, "Position after update", reread, updated)
+
+	before := snapshot(t, s)
+	_, err = s.UpdatePosition(ctx, got.ID, func(ps *domain.Position) error {
+		ps.Stance = domain.StanceSupports
+		return errRejected
+	})
+	wantCode(t, err, domain.CodeBadUserInput, "UpdatePosition whose fn fails")
+	wantUnchanged(t, s, before, "UpdatePosition whose fn fails")
+
+	list, err := s.PositionsByID(ctx, []domain.ID{999_999, got.ID})
+	noError(t, err, "PositionsByID")
+	if len(list) != 2 || list[0] != nil || !same(list[1], updated) {
+		t.Errorf("PositionsByID(missing, position) = %v; want input order with nil for the missing one", list)
+	}
+
+	noError(t, s.DeletePosition(ctx, got.ID), "DeletePosition")
+	_, err = s.Position(ctx, got.ID)
+	wantCode(t, err, domain.CodeNotFound, "Position after delete")
+	wantCode(t, s.DeletePosition(ctx, got.ID), domain.CodeNotFound, "second DeletePosition")
+	if n, err := s.CountPositions(ctx, domain.PositionFilter{}); err != nil || n != 0 {
+		t.Errorf("CountPositions = %d, %v; want 0", n, err)
+	}
+}
+
+// sortedIDs returns the ids in ascending order.
+func sortedIDs(ids ...domain.ID) []domain.ID {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
