@@ -220,7 +220,13 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: s.now().UTC()}) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		t := &txn{tx: tx, now: s.now().UTC()}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
 }
 
 // Update implements domain.Store.

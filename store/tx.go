@@ -18,6 +18,10 @@ import (
 type txn struct {
 	tx  *bolt.Tx
 	now time.Time
+	// counts holds the transaction's pending changes to the prefix
+	// counters. A batch of statements changes the same few counters
+	// thousands of times; they are written once, by flush, at commit.
+	counts map[string]int64
 }
 
 var _ domain.Tx = (*txn)(nil)
@@ -33,28 +37,48 @@ func copyBytes(b []byte) []byte { return append([]byte(nil), b...) }
 func countKey(bucket, prefix []byte) []byte { return cat(bucket, []byte{0}, prefix) }
 
 func (t *txn) addCount(bucket, prefix []byte, delta int64) error {
-	cb := t.b(bCounts)
-	k := countKey(bucket, prefix)
-	var n int64
-	if v := cb.Get(k); v != nil {
-		n = int64(binary.BigEndian.Uint64(v))
+	if t.counts == nil {
+		t.counts = map[string]int64{}
 	}
-	n += delta
-	if n <= 0 {
-		return cb.Delete(k)
-	}
-	v := make([]byte, 8)
-	binary.BigEndian.PutUint64(v, uint64(n))
-	return cb.Put(k, v)
+	t.counts[string(countKey(bucket, prefix))] += delta
+	return nil
 }
 
-// prefixCount is the number of entries under prefix in an index bucket.
-func (t *txn) prefixCount(bucket, prefix []byte) int {
-	v := t.b(bCounts).Get(countKey(bucket, prefix))
-	if v == nil {
-		return 0
+// storedCount reads a counter as committed.
+func (t *txn) storedCount(k []byte) int64 {
+	if v := t.b(bCounts).Get(k); v != nil {
+		return int64(binary.BigEndian.Uint64(v))
 	}
-	return int(binary.BigEndian.Uint64(v))
+	return 0
+}
+
+// flush writes the pending counter changes; update calls it before commit.
+func (t *txn) flush() error {
+	cb := t.b(bCounts)
+	for k, d := range t.counts {
+		if d == 0 {
+			continue
+		}
+		n := t.storedCount([]byte(k)) + d
+		if n <= 0 {
+			if err := cb.Delete([]byte(k)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := cb.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+			return err
+		}
+	}
+	t.counts = nil
+	return nil
+}
+
+// prefixCount is the number of entries under prefix in an index bucket,
+// the transaction's own changes included.
+func (t *txn) prefixCount(bucket, prefix []byte) int {
+	k := countKey(bucket, prefix)
+	return int(t.storedCount(k) + t.counts[string(k)])
 }
 
 func (t *txn) ixPut(bucket, prefix, suffix []byte) error {

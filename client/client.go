@@ -1,0 +1,464 @@
+// Package client is the script side of Parley's bulk import: it streams a
+// JSONL file of import records into a running server through the
+// importStatements mutation, in batches, with retries, a resumable
+// checkpoint and a file of rejected records.
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// ImportMutation is the operation the client sends. It asks only for what
+// a script needs: counts, and the results that carry news.
+const ImportMutation = `mutation Import($input: [StatementImport!]!, $options: ImportOptions) {
+  importStatements(input: $input, options: $options) {
+    created updated unchanged skipped failed
+    results { index id status errors { path code message } warnings { path code message } }
+  }
+}`
+
+// Config steers an import.
+type Config struct {
+	URL       string // the GraphQL endpoint, e.g. http://127.0.0.1:8080/graphql
+	Token     string // sent as "Authorization: Bearer <token>" when set
+	BatchSize int    // records per request; 0 means 1,000
+	// OnConflict is UPDATE, SKIP or FAIL; "" leaves the server default.
+	OnConflict string
+	DryRun     bool
+	// Atomic makes each batch all or nothing. The client's default is
+	// false: good records land and bad ones go to the rejects file.
+	Atomic bool
+	// Retries bounds the attempts per batch after network errors and 5xx
+	// responses; 0 means 6.
+	Retries int
+	// Checkpoint, when set, is rewritten after every acknowledged batch;
+	// with Resume, lines up to the checkpoint are skipped.
+	Checkpoint string
+	Resume     bool
+	// Rejects, when set, receives one JSON line per rejected record: its
+	// line number, the record and its errors.
+	Rejects string
+	// Progress receives progress; a terminal gets a bar, anything else a
+	// line every ProgressEvery (default 5s).
+	Progress      io.Writer
+	ProgressEvery time.Duration
+	// Size is the input's size in bytes when known, for the bar's ETA.
+	Size int64
+	HTTP *http.Client
+}
+
+// Summary is what an import did.
+type Summary struct {
+	Lines     int // lines read, blank ones included
+	Records   int // records sent
+	Created   int
+	Updated   int
+	Unchanged int
+	Skipped   int
+	Failed    int // records the server rejected plus lines that were not JSON
+	BadLines  int // lines that were not a JSON object
+	Warnings  int
+	Resumed   int // lines skipped because the checkpoint covered them
+	Elapsed   time.Duration
+}
+
+func (s *Summary) add(o counts) {
+	s.Created += o.Created
+	s.Updated += o.Updated
+	s.Unchanged += o.Unchanged
+	s.Skipped += o.Skipped
+	s.Failed += o.Failed
+}
+
+// String is the one-line summary printed at the end.
+func (s *Summary) String() string {
+	rate := 0.0
+	if s.Elapsed > 0 {
+		rate = float64(s.Records) / s.Elapsed.Seconds()
+	}
+	return fmt.Sprintf("%d records in %s (%.0f/s): %d created, %d updated, %d unchanged, %d skipped, %d failed (%d bad lines), %d warnings",
+		s.Records, s.Elapsed.Round(time.Millisecond), rate, s.Created, s.Updated, s.Unchanged, s.Skipped, s.Failed, s.BadLines, s.Warnings)
+}
+
+type counts struct {
+	Created, Updated, Unchanged, Skipped, Failed int
+}
+
+type issue struct {
+	Path    []any  `json:"path"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type result struct {
+	Index    int     `json:"index"`
+	ID       *string `json:"id"`
+	Status   string  `json:"status"`
+	Errors   []issue `json:"errors"`
+	Warnings []issue `json:"warnings"`
+}
+
+type report struct {
+	counts
+	Results []result `json:"results"`
+}
+
+type line struct {
+	no  int
+	raw json.RawMessage
+}
+
+// checkpoint is the resumable state, rewritten after each batch.
+type checkpoint struct {
+	Line    int     `json:"line"` // every line up to this one is done
+	Summary Summary `json:"summary"`
+}
+
+// Import reads JSONL records from r and imports them. It returns the
+// summary and an error only for what stops the whole import (the server
+// unreachable after all retries, an unwritable rejects file); rejected
+// records are counted in Summary.Failed.
+func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 1000
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 6
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 5 * time.Second
+	}
+	sum := &Summary{}
+	skip := 0
+	if cfg.Resume && cfg.Checkpoint != "" {
+		cp, err := readCheckpoint(cfg.Checkpoint)
+		if err != nil {
+			return nil, err
+		}
+		if cp != nil {
+			skip = cp.Line
+			*sum = cp.Summary
+			sum.Elapsed = 0
+		}
+	}
+	var rejects *os.File
+	if cfg.Rejects != "" {
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if skip > 0 {
+			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		var err error
+		if rejects, err = os.OpenFile(cfg.Rejects, flags, 0o644); err != nil {
+			return nil, fmt.Errorf("rejects file: %w", err)
+		}
+		defer rejects.Close()
+	}
+	im := &importer{cfg: cfg, sum: sum, rejects: rejects, progress: newProgress(cfg.Progress, cfg.ProgressEvery)}
+	im.progress.setTotal(cfg.Size)
+	start := time.Now()
+	elapsedBefore := time.Duration(0)
+	defer func() { sum.Elapsed = elapsedBefore + time.Since(start) }()
+
+	br := bufio.NewReaderSize(r, 1<<20)
+	var batch []line
+	lastLine := 0
+	for no := 1; ; no++ {
+		raw, err := br.ReadBytes('\n')
+		if len(raw) == 0 && err == io.EOF {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return sum, fmt.Errorf("read line %d: %w", no, err)
+		}
+		im.progress.bytes(len(raw))
+		lastLine = no
+		if no <= skip {
+			sum.Resumed++
+			continue
+		}
+		sum.Lines++
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 {
+			continue
+		}
+		if !json.Valid(raw) || raw[0] != '{' {
+			sum.BadLines++
+			sum.Failed++
+			if err := im.reject(no, raw, []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}); err != nil {
+				return sum, err
+			}
+			continue
+		}
+		batch = append(batch, line{no, json.RawMessage(bytes.Clone(raw))})
+		if len(batch) == cfg.BatchSize {
+			if err := im.send(ctx, batch); err != nil {
+				return sum, err
+			}
+			batch = batch[:0]
+			if err := im.checkpoint(no); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if err := im.send(ctx, batch); err != nil {
+			return sum, err
+		}
+	}
+	if err := im.checkpoint(lastLine); err != nil {
+		return sum, err
+	}
+	im.progress.done(sum)
+	return sum, nil
+}
+
+type importer struct {
+	cfg      Config
+	sum      *Summary
+	rejects  *os.File
+	progress *progress
+}
+
+func (im *importer) checkpoint(lineNo int) error {
+	if im.cfg.Checkpoint == "" {
+		return nil
+	}
+	b, err := json.Marshal(checkpoint{Line: lineNo, Summary: *im.sum})
+	if err != nil {
+		return err
+	}
+	// Write then rename: a crash leaves the old checkpoint or the new one,
+	// never half of one.
+	tmp := im.cfg.Checkpoint + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return os.Rename(tmp, im.cfg.Checkpoint)
+}
+
+func readCheckpoint(path string) (*checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var cp checkpoint
+	if err := json.Unmarshal(b, &cp); err != nil {
+		return nil, fmt.Errorf("checkpoint %s is damaged (%v); delete it to start over", path, err)
+	}
+	return &cp, nil
+}
+
+func (im *importer) reject(no int, raw []byte, errs []issue) error {
+	if im.rejects == nil {
+		return nil
+	}
+	rec := json.RawMessage(raw)
+	if !json.Valid(raw) {
+		b, _ := json.Marshal(string(raw))
+		rec = b
+	}
+	b, err := json.Marshal(struct {
+		Line   int             `json:"line"`
+		Record json.RawMessage `json:"record"`
+		Errors []issue         `json:"errors"`
+	}{no, rec, errs})
+	if err != nil {
+		return err
+	}
+	if _, err := im.rejects.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("rejects file: %w", err)
+	}
+	return nil
+}
+
+// send imports one batch. A request the server refuses as a whole because
+// of one record (a value GraphQL cannot coerce, say) names that record in
+// the error path: it is rejected and the rest is sent again.
+func (im *importer) send(ctx context.Context, batch []line) error {
+	for len(batch) > 0 {
+		rep, gqlErrs, err := im.post(ctx, batch)
+		if err != nil {
+			return err
+		}
+		if rep != nil {
+			im.sum.Records += len(batch)
+			im.sum.add(rep.counts)
+			for _, res := range rep.Results {
+				im.sum.Warnings += len(res.Warnings)
+				if res.Status == "FAILED" && res.Index >= 0 && res.Index < len(batch) {
+					if err := im.reject(batch[res.Index].no, batch[res.Index].raw, res.Errors); err != nil {
+						return err
+					}
+				}
+			}
+			im.progress.records(im.sum)
+			return nil
+		}
+		idx := recordIndex(gqlErrs)
+		if idx < 0 || idx >= len(batch) {
+			// Not one record's fault: the batch as a whole is refused.
+			for _, l := range batch {
+				if err := im.reject(l.no, l.raw, gqlErrs); err != nil {
+					return err
+				}
+			}
+			im.sum.Records += len(batch)
+			im.sum.Failed += len(batch)
+			return nil
+		}
+		im.sum.Records++
+		im.sum.Failed++
+		if err := im.reject(batch[idx].no, batch[idx].raw, gqlErrs); err != nil {
+			return err
+		}
+		batch = append(batch[:idx:idx], batch[idx+1:]...)
+	}
+	return nil
+}
+
+// recordIndex finds the input record an error path names: gqlparser
+// reports variable coercion errors at ["variable","input",i,...].
+func recordIndex(errs []issue) int {
+	for _, e := range errs {
+		if len(e.Path) >= 3 && e.Path[0] == "variable" && e.Path[1] == "input" {
+			if f, ok := e.Path[2].(float64); ok {
+				return int(f)
+			}
+		}
+	}
+	return -1
+}
+
+type gqlResponse struct {
+	Data *struct {
+		ImportStatements *report `json:"importStatements"`
+	} `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// post sends a batch, retrying network errors and 5xx with exponential
+// backoff and jitter. Imports are idempotent, so resending a batch whose
+// answer was lost reports its records UNCHANGED instead of doubling them.
+func (im *importer) post(ctx context.Context, batch []line) (*report, []issue, error) {
+	input := make([]json.RawMessage, len(batch))
+	for i, l := range batch {
+		input[i] = l.raw
+	}
+	options := map[string]any{"dryRun": im.cfg.DryRun, "atomic": im.cfg.Atomic}
+	if im.cfg.OnConflict != "" {
+		options["onConflict"] = im.cfg.OnConflict
+	}
+	body, err := json.Marshal(map[string]any{
+		"query":     ImportMutation,
+		"variables": map[string]any{"input": input, "options": options},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	backoff := 500 * time.Millisecond
+	var lastErr error
+	for attempt := 0; attempt < im.cfg.Retries; attempt++ {
+		if attempt > 0 {
+			wait := backoff + time.Duration(rand.Int64N(int64(backoff/2)))
+			im.progress.note(fmt.Sprintf("retrying in %s after: %v", wait.Round(time.Millisecond), lastErr))
+			select {
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			case <-time.After(wait):
+			}
+			backoff = min(backoff*2, 30*time.Second)
+		}
+		rep, errs, retry, err := im.postOnce(ctx, body)
+		if err == nil {
+			return rep, errs, nil
+		}
+		if !retry {
+			return nil, nil, err
+		}
+		lastErr = err
+	}
+	return nil, nil, fmt.Errorf("giving up after %d attempts: %w", im.cfg.Retries, lastErr)
+}
+
+func (im *importer) postOnce(ctx context.Context, body []byte) (rep *report, errs []issue, retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, im.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	if im.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+im.cfg.Token)
+	}
+	resp, err := im.cfg.HTTP.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, false, ctx.Err()
+		}
+		return nil, nil, true, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, nil, true, err
+	}
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return nil, nil, true, fmt.Errorf("server answered %s", resp.Status)
+	}
+	var gr gqlResponse
+	if err := json.Unmarshal(raw, &gr); err != nil {
+		return nil, nil, false, fmt.Errorf("server answered %s with a body that is not a GraphQL response: %.200s", resp.Status, raw)
+	}
+	if gr.Data != nil && gr.Data.ImportStatements != nil {
+		return gr.Data.ImportStatements, nil, false, nil
+	}
+	for _, e := range gr.Errors {
+		code, _ := e.Extensions["code"].(string)
+		path := e.Path
+		if p, ok := e.Extensions["path"].([]any); ok && len(path) == 0 {
+			path = p
+		}
+		errs = append(errs, issue{Path: path, Code: code, Message: e.Message})
+	}
+	if len(errs) == 0 {
+		return nil, nil, false, fmt.Errorf("server answered %s with neither data nor errors", resp.Status)
+	}
+	switch errs[0].Code {
+	case "UNAUTHENTICATED", "FORBIDDEN":
+		return nil, nil, false, fmt.Errorf("server refused the import: %s (%s)", errs[0].Message, errs[0].Code)
+	}
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		return nil, nil, false, fmt.Errorf("server refused a batch as too large (%s); use a smaller --batch", errs[0].Message)
+	}
+	return nil, errs, false, nil
+}
+
+// ParseOnConflict checks a --on-conflict value.
+func ParseOnConflict(s string) (string, error) {
+	switch u := strings.ToUpper(s); u {
+	case "", "UPDATE", "SKIP", "FAIL":
+		return u, nil
+	}
+	return "", fmt.Errorf("on-conflict %q must be UPDATE, SKIP or FAIL", s)
+}
