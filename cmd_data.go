@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"parley/client"
+	"parley/gen"
+	"parley/importer"
+	"parley/store"
+)
+
+// newFlagSet makes a subcommand's flag set with a usage text.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and maps flag errors to errUsage (the flag
+// package has already explained them).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// runGen writes the deterministic benchmark workload as import JSONL.
+func runGen(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("gen", `Usage: parley gen [-n N] [-seed S] > statements.jsonl
+
+Write the DESIGN.md benchmark workload, N statements, as import-format
+JSONL on standard output. The same N and seed always give the same bytes.
+`, stderr)
+	n := fs.Int("n", 10000, "number of statements")
+	seed := fs.Uint64("seed", 1, "random seed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "parley gen: -n must be at least 1 and no arguments are taken")
+		return errUsage
+	}
+	w := bufio.NewWriterSize(stdout, 1<<20)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	d := gen.New(gen.Config{N: *n, Seed: *seed})
+	for rec, ok := d.Next(); ok; rec, ok = d.Next() {
+		if err := enc.Encode(&rec); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// runExport writes a database file's statements as import JSONL. It opens
+// the file read-only, so it works beside nothing else that writes it; a
+// running server holds the lock, and export then says so.
+func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", `Usage: parley export [--db FILE] [--out FILE]
+
+Write every statement of the database as import-format JSONL. Importing the
+output into an empty database and exporting again gives the same bytes.
+Stop the server first, or export from a backup: the database file is locked
+while a server has it open.
+`, stderr)
+	db := fs.String("db", envOr(getenv, "PARLEY_DB", "./parley.db"), "database `file` (env PARLEY_DB)")
+	out := fs.String("out", "-", "output `file`; - for standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*db); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	st, err := store.Open(*db, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := importer.Export(ctx, st, bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// runImport streams a JSONL file into a running server.
+func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, stdin io.Reader) error {
+	fs := newFlagSet("import", `Usage: parley import [flags] FILE|-
+
+Import a JSONL file of import records (one StatementImport per line) into a
+running Parley server through the importStatements mutation, in batches.
+Good records land; rejected ones go to the rejects file with their errors.
+Exits 1 when any record failed.
+`, stderr)
+	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` (env PARLEY_URL)")
+	token := fs.String("token", getenv("PARLEY_TOKEN"), "API `token` sent as a bearer token (env PARLEY_TOKEN)")
+	batch := fs.Int("batch", 1000, "records per request")
+	dry := fs.Bool("dry-run", false, "validate and report; write nothing")
+	atomic := fs.Bool("atomic", false, "make each batch all or nothing")
+	onConflict := fs.String("on-conflict", "", "UPDATE (server default), SKIP or FAIL")
+	resume := fs.Bool("resume", false, "skip the lines the checkpoint says are done")
+	checkpoint := fs.String("checkpoint", "", "checkpoint `file`; default FILE.checkpoint (none for -)")
+	rejects := fs.String("rejects", "", "rejects `file`; default FILE.rejects.jsonl (rejects.jsonl for -)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	oc, err := client.ParseOnConflict(*onConflict)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley import:", err)
+		return errUsage
+	}
+	name := fs.Arg(0)
+	cfg := client.Config{URL: *url, Token: *token, BatchSize: *batch, DryRun: *dry, Atomic: *atomic,
+		OnConflict: oc, Resume: *resume, Checkpoint: *checkpoint, Rejects: *rejects, Progress: stderr}
+	in := stdin
+	if name == "-" {
+		if cfg.Rejects == "" {
+			cfg.Rejects = "rejects.jsonl"
+		}
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			cfg.Size = fi.Size()
+		}
+		in = f
+		if cfg.Checkpoint == "" {
+			cfg.Checkpoint = name + ".checkpoint"
+		}
+		if cfg.Rejects == "" {
+			cfg.Rejects = name + ".rejects.jsonl"
+		}
+	}
+	if cfg.Resume && cfg.Checkpoint == "" {
+		fmt.Fprintln(stderr, "parley import: --resume needs a --checkpoint file")
+		return errUsage
+	}
+	if cfg.DryRun {
+		cfg.Checkpoint = ""
+	}
+	if f, ok := stderr.(*os.File); ok {
+		cfg.Progress = f
+	}
+	sum, err := client.Import(ctx, cfg, in)
+	if sum != nil {
+		fmt.Fprintln(stdout, sum)
+		if sum.Failed > 0 {
+			fmt.Fprintf(stdout, "rejected records are in %s\n", cfg.Rejects)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return errFailedRecords
+	}
+	if cfg.Checkpoint != "" {
+		// The file is done: a later --resume of it must start over.
+		_ = os.Remove(cfg.Checkpoint)
+	}
+	return nil
+}
+
+// errFailedRecords makes the exit code 1 after an import with rejects; the
+// summary has already said what failed.
+var errFailedRecords = errors.New("some records failed")
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,11 @@
+package graph
+
+import "parley/domain"
+
+// Resolver is the root of the resolver tree. Resolvers stay thin: they
+// convert arguments, call the store and convert results; every store
+// method runs in its own transaction, so resolvers running concurrently
+// never share one.
+type Resolver struct {
+	Store domain.Store
+}

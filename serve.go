@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/rs/cors"
+
+	"parley/domain"
+	"parley/graph"
+	"parley/importer"
+	"parley/sample"
+	"parley/store"
+	"parley/web"
+)
+
+// Timeouts of the HTTP server. Reads are bounded so that slow clients
+// cannot hold connections open; writes leave room for large pages.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	// shutdownTimeout bounds how long in-flight requests may take to
+	// finish once a signal asks the server to stop.
+	shutdownTimeout = 30 * time.Second
+)
+
+// endpoint is the path of the GraphQL API.
+const endpoint = "/graphql"
+
+// serve opens the database, seeds it when asked and new, and serves HTTP
+// until ctx is done; then it lets in-flight requests finish and closes the
+// database.
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
+	st, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", cfg.DB, err)
+	}
+	if err := seed(ctx, st, cfg); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(err, st.Close())
+	}
+	return errors.Join(serveOn(ctx, ln, newHandler(st, cfg), stdout), st.Close())
+}
+
+// serveOn serves h on ln until ctx is done, then shuts down gracefully.
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Writer) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "Parley is serving the playground at %s/ and the GraphQL API at %s%s\n", base, base, endpoint)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// displayAddr is addr as a browser can use it: a server listening on every
+// interface is reachable on localhost.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}
+
+// seed loads the sample data into a database that Open has just created,
+// through the same importer the bulk import uses. An existing database is
+// never seeded, with or without the flag, so restarts never duplicate it.
+// If loading fails, the new file is removed, so that the next start tries
+// again from scratch; st is closed on any error.
+func seed(ctx context.Context, st *store.Store, cfg serveConfig) (err error) {
+	switch {
+	case !st.Fresh():
+		if cfg.Sample {
+			slog.Info("database exists; not loading the sample data into it", "db", cfg.DB)
+		}
+		return nil
+	case !cfg.Sample:
+		slog.Info("created an empty database", "db", cfg.DB)
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.Close(), os.Remove(cfg.DB))
+		}
+	}()
+	recs, err := sample.Records()
+	if err != nil {
+		return fmt.Errorf("read sample data: %w", err)
+	}
+	rep, err := importer.Import(ctx, st, recs, domain.DefaultImportOptions())
+	if err != nil {
+		return fmt.Errorf("load sample data: %w", err)
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("load sample data: %d of %d records failed: %v", rep.Failed, len(recs), firstIssue(rep))
+	}
+	slog.Info("created a database with the sample data", "db", cfg.DB, "statements", rep.Created)
+	return nil
+}
+
+func firstIssue(rep *domain.ImportReport) string {
+	for _, r := range rep.Results {
+		for _, is := range r.Errors {
+			return fmt.Sprintf("record %d: %v: %s", r.Index, is.Path, is.Message)
+		}
+	}
+	return "no details"
+}
+
+// newHandler assembles the HTTP routes: the GraphQL API, and the
+// playground with its assets on every other path.
+func newHandler(st domain.Store, cfg serveConfig) http.Handler {
+	api := graph.NewServer(st)
+	mux := http.NewServeMux()
+	mux.Handle("GET "+endpoint, api)
+	mux.Handle("POST "+endpoint, api)
+	mux.HandleFunc(endpoint, func(w http.ResponseWriter, r *http.Request) {
+		// Without this route the playground's catch-all would answer 404.
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "the GraphQL endpoint takes GET and POST", http.StatusMethodNotAllowed)
+	})
+	mux.Handle("/", web.Handler(endpoint))
+	return withCORS(mux, cfg.CORSOrigins)
+}
+
+// withCORS lets pages from origins call h. Without origins there is no CORS
+// handling at all, so browsers keep other origins out; rs/cors itself would
+// allow every origin when given none. Credentials are never allowed: the
+// API authenticates with a header, not cookies.
+func withCORS(h http.Handler, origins []string) http.Handler {
+	if len(origins) == 0 {
+		return h
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Content-Type", "Authorization"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}).Handler(h)
+}

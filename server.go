@@ -1,0 +1,141 @@
+// Command parley serves Parley, a GraphQL API for diplomatic statements:
+// who said what, when, and where they stand.
+//
+// Usage:
+//
+//	parley [serve] [flags]   serve the API (the default command)
+//	parley import [flags] FILE   import JSONL into a running server
+//	parley export [flags]    write a database as JSONL
+//	parley gen [flags]       write the benchmark workload as JSONL
+//
+// serve serves the GraphQL endpoint at /graphql and the playground at /.
+// Flags take their defaults from environment variables; run a command with
+// -h for its flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage reports bad command-line usage, already explained on stderr.
+var errUsage = errors.New("usage")
+
+// run runs the command named by args[0], serve when there is none. It
+// reaches the environment and the standard streams only through its
+// arguments, so that tests can give their own.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := parseServeFlags(args, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout)
+	case "import":
+		return runImport(ctx, args, getenv, stdout, stderr, stdin)
+	case "export":
+		return runExport(ctx, args, getenv, stdout, stderr)
+	case "gen":
+		return runGen(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "parley: unknown command %q; the commands are: serve, import, export, gen\n", cmd)
+	return errUsage
+}
+
+// serveConfig is the configuration of the serve command.
+type serveConfig struct {
+	Addr   string // listen address
+	DB     string // database file
+	Sample bool   // load the sample data into a new database
+	// CORSOrigins may read the API from a browser page of another origin;
+	// none by default.
+	CORSOrigins []string
+}
+
+// parseServeFlags reads the serve command's flags. Each flag's default comes
+// from its environment variable when that is set.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	sample, err := parseBoolEnv("PARLEY_SAMPLE", getenv("PARLEY_SAMPLE"))
+	if err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+		return serveConfig{}, errUsage
+	}
+
+	cfg := serveConfig{Sample: sample}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: parley serve [flags]\n\nServe the GraphQL API at /graphql and the playground at /.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "PARLEY_ADDR", "127.0.0.1:8080"), "listen `address` (env PARLEY_ADDR)")
+	fs.StringVar(&cfg.DB, "db", envOr(getenv, "PARLEY_DB", "./parley.db"), "database `file`, created when missing (env PARLEY_DB)")
+	fs.BoolVar(&cfg.Sample, "sample", cfg.Sample,
+		"load the sample data when the database file is new; an existing database is never seeded (env PARLEY_SAMPLE)")
+	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
+		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "parley serve: unexpected argument %q\n", fs.Arg(0))
+		return cfg, errUsage
+	}
+	cfg.CORSOrigins = splitList(*origins)
+	return cfg, nil
+}
+
+func parseBoolEnv(name, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a boolean; use true or false", name, v)
+	}
+	return b, nil
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/domain"
+	"parley/store"
+)
+
+func TestParseServeFlags(t *testing.T) {
+	defaults := serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    serveConfig
+		wantErr error
+	}{
+		{name: "defaults", want: defaults},
+		{
+			name: "environment",
+			env: map[string]string{"PARLEY_ADDR": ":9000", "PARLEY_DB": "/data/p.db", "PARLEY_SAMPLE": "true",
+				"PARLEY_CORS_ORIGINS": "https://a.example, https://b.example,"},
+			want: serveConfig{Addr: ":9000", DB: "/data/p.db", Sample: true, CORSOrigins: []string{"https://a.example", "https://b.example"}},
+		},
+		{
+			name: "flags over environment",
+			args: []string{"--addr", "127.0.0.1:0", "--db=x.db", "--sample=false", "--cors-origins", "*"},
+			env:  map[string]string{"PARLEY_ADDR": ":9000", "PARLEY_DB": "/data/p.db", "PARLEY_SAMPLE": "1", "PARLEY_CORS_ORIGINS": "https://a.example"},
+			want: serveConfig{Addr: "127.0.0.1:0", DB: "x.db", CORSOrigins: []string{"*"}},
+		},
+		{name: "sample flag", args: []string{"-sample"}, want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, Sample: true}},
+		{name: "bad boolean in environment", env: map[string]string{"PARLEY_SAMPLE": "yes please"}, wantErr: errUsage},
+		{name: "unknown flag", args: []string{"--port", "80"}, wantErr: errUsage},
+		{name: "stray argument", args: []string{"now"}, wantErr: errUsage},
+		{name: "help", args: []string{"-h"}, wantErr: flag.ErrHelp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			got, err := parseServeFlags(tt.args, getenv, io.Discard)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunUnknownCommand(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, strings.NewReader(""), io.Discard, &stderr)
+	if !errors.Is(err, errUsage) || !strings.Contains(stderr.String(), `unknown command "frobnicate"`) {
+		t.Errorf("err %v, stderr %q", err, stderr.String())
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	srv := httptest.NewServer(newHandler(openStore(t), serveConfig{}))
+	defer srv.Close()
+
+	query := url.QueryEscape(`{ speakers { totalCount } }`)
+	tests := []struct {
+		method, path, body string
+		status             int
+		contains           string
+	}{
+		{"GET", "/", "", http.StatusOK, "<html"},
+		{"POST", "/graphql", `{"query":"{ speakers { totalCount } }"}`, http.StatusOK, `"totalCount":0`},
+		{"GET", "/graphql?query=" + query, "", http.StatusOK, `"totalCount":0`},
+		{"PUT", "/graphql", `{}`, http.StatusMethodNotAllowed, ""},
+		{"GET", "/nothing-here", "", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.status || !strings.Contains(string(body), tt.contains) {
+				t.Errorf("HTTP %d %q; want %d containing %q", res.StatusCode, body, tt.status, tt.contains)
+			}
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	tests := []struct {
+		name    string
+		origins []string
+		origin  string
+		allowed string // Access-Control-Allow-Origin expected
+	}{
+		{"none configured", nil, "https://evil.example", ""},
+		{"allowed origin", []string{"https://app.example"}, "https://app.example", "https://app.example"},
+		{"other origin", []string{"https://app.example"}, "https://evil.example", ""},
+		{"any origin", []string{"*"}, "https://app.example", "*"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(newHandler(openStore(t), serveConfig{CORSOrigins: tt.origins}))
+			defer srv.Close()
+
+			preflight, _ := http.NewRequest(http.MethodOptions, srv.URL+endpoint, nil)
+			preflight.Header.Set("Origin", tt.origin)
+			preflight.Header.Set("Access-Control-Request-Method", "POST")
+			preflight.Header.Set("Access-Control-Request-Headers", "content-type")
+			post, _ := http.NewRequest(http.MethodPost, srv.URL+endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
+			post.Header.Set("Origin", tt.origin)
+			post.Header.Set("Content-Type", "application/json")
+
+			for _, req := range []*http.Request{preflight, post} {
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if got := res.Header.Get("Access-Control-Allow-Origin"); got != tt.allowed {
+					t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", req.Method, got, tt.allowed)
+				}
+				if got := res.Header.Get("Access-Control-Allow-Credentials"); got != "" {
+					t.Errorf("%s: Access-Control-Allow-Credentials %q", req.Method, got)
+				}
+			}
+		})
+	}
+}
+
+// TestSeed checks that the sample data goes into a new database when asked
+// for, and never into an existing one.
+func TestSeed(t *testing.T) {
+	count := func(t *testing.T, path string) int {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		n, err := st.CountStatements(context.Background(), domain.StatementFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	open := func(t *testing.T, cfg serveConfig) {
+		st, err := store.Open(cfg.DB, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := seed(context.Background(), st, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("new database with sample", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "p.db")
+		open(t, serveConfig{DB: path, Sample: true})
+		n := count(t, path)
+		if n == 0 {
+			t.Fatal("sample not loaded")
+		}
+		open(t, serveConfig{DB: path, Sample: true})
+		if again := count(t, path); again != n {
+			t.Errorf("restarting with --sample changed %d statements to %d", n, again)
+		}
+	})
+	t.Run("new database without sample", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "p.db")
+		open(t, serveConfig{DB: path})
+		open(t, serveConfig{DB: path, Sample: true})
+		if n := count(t, path); n != 0 {
+			t.Errorf("an existing empty database got %d statements", n)
+		}
+	})
+}
+
+// TestGracefulShutdown checks that a request in flight when the server is
+// told to stop still gets its response.
+func TestGracefulShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "done")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveOn(ctx, ln, h, io.Discard) }()
+
+	got := make(chan string, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- string(b)
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-served:
+		t.Fatalf("server stopped with a request in flight: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if body := <-got; body != "done" {
+		t.Errorf("in-flight request got %q", body)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serveOn: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+		t.Error("server still accepts requests after shutdown")
+	}
+}
