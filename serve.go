@@ -141,10 +141,10 @@ func firstIssue(rep *domain.ImportReport) string {
 // newHandler assembles the HTTP routes: the GraphQL API, and the
 // playground with its assets on every other path.
 func newHandler(st domain.Store, cfg serveConfig) http.Handler {
-	api := graph.NewServer(st)
+	api := graph.NewServer(st, graph.Options{MaxImportRecords: cfg.ImportMaxRecords})
 	mux := http.NewServeMux()
 	mux.Handle("GET "+endpoint, api)
-	mux.Handle("POST "+endpoint, api)
+	mux.Handle("POST "+endpoint, limitBody(api, cfg.MaxBody, cfg.MaxImportBody))
 	mux.HandleFunc(endpoint, func(w http.ResponseWriter, r *http.Request) {
 		// Without this route the playground's catch-all would answer 404.
 		w.Header().Set("Allow", "GET, HEAD, POST")

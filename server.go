@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"parley/graph"
 	"strconv"
 	"strings"
 	"syscall"
@@ -80,6 +81,12 @@ type serveConfig struct {
 	// CORSOrigins may read the API from a browser page of another origin;
 	// none by default.
 	CORSOrigins []string
+	// ImportMaxRecords bounds the records of one importStatements call.
+	ImportMaxRecords int
+	// MaxBody bounds a request body; MaxImportBody bounds the body of a
+	// request whose query calls importStatements.
+	MaxBody       int64
+	MaxImportBody int64
 }
 
 // parseServeFlags reads the serve command's flags. Each flag's default comes
@@ -102,6 +109,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.DB, "db", envOr(getenv, "PARLEY_DB", "./parley.db"), "database `file`, created when missing (env PARLEY_DB)")
 	fs.BoolVar(&cfg.Sample, "sample", cfg.Sample,
 		"load the sample data when the database file is new; an existing database is never seeded (env PARLEY_SAMPLE)")
+	fs.IntVar(&cfg.ImportMaxRecords, "import-max-records", envInt(getenv, "PARLEY_IMPORT_MAX_RECORDS", graph.DefaultMaxImportRecords),
+		"most `records` one importStatements call takes (env PARLEY_IMPORT_MAX_RECORDS)")
+	fs.Int64Var(&cfg.MaxBody, "max-body", int64(envInt(getenv, "PARLEY_MAX_BODY", defaultMaxBody)),
+		"largest request body in `bytes` (env PARLEY_MAX_BODY)")
+	fs.Int64Var(&cfg.MaxImportBody, "max-import-body", int64(envInt(getenv, "PARLEY_MAX_IMPORT_BODY", defaultMaxImportBody)),
+		"largest body in `bytes` of a request that calls importStatements (env PARLEY_MAX_IMPORT_BODY)")
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
@@ -115,7 +128,20 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return cfg, errUsage
 	}
 	cfg.CORSOrigins = splitList(*origins)
+	if cfg.ImportMaxRecords < 1 || cfg.MaxBody < 1 || cfg.MaxImportBody < cfg.MaxBody {
+		fmt.Fprintln(stderr, "parley serve: --import-max-records and --max-body must be positive, and --max-import-body at least --max-body")
+		return cfg, errUsage
+	}
 	return cfg, nil
+}
+
+// envInt reads an integer environment variable, def when unset or invalid;
+// flag parsing reports invalid values given on the command line.
+func envInt(getenv func(string) string, name string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(getenv(name))); err == nil {
+		return n
+	}
+	return def
 }
 
 func parseBoolEnv(name, v string) (bool, error) {

@@ -21,7 +21,11 @@ import (
 )
 
 func TestParseServeFlags(t *testing.T) {
-	defaults := serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"}
+	limits := func(c serveConfig) serveConfig {
+		c.ImportMaxRecords, c.MaxBody, c.MaxImportBody = 5000, 1<<20, 64<<20
+		return c
+	}
+	defaults := limits(serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"})
 	tests := []struct {
 		name    string
 		args    []string
@@ -34,15 +38,23 @@ func TestParseServeFlags(t *testing.T) {
 			name: "environment",
 			env: map[string]string{"PARLEY_ADDR": ":9000", "PARLEY_DB": "/data/p.db", "PARLEY_SAMPLE": "true",
 				"PARLEY_CORS_ORIGINS": "https://a.example, https://b.example,"},
-			want: serveConfig{Addr: ":9000", DB: "/data/p.db", Sample: true, CORSOrigins: []string{"https://a.example", "https://b.example"}},
+			want: limits(serveConfig{Addr: ":9000", DB: "/data/p.db", Sample: true, CORSOrigins: []string{"https://a.example", "https://b.example"}}),
 		},
 		{
 			name: "flags over environment",
 			args: []string{"--addr", "127.0.0.1:0", "--db=x.db", "--sample=false", "--cors-origins", "*"},
 			env:  map[string]string{"PARLEY_ADDR": ":9000", "PARLEY_DB": "/data/p.db", "PARLEY_SAMPLE": "1", "PARLEY_CORS_ORIGINS": "https://a.example"},
-			want: serveConfig{Addr: "127.0.0.1:0", DB: "x.db", CORSOrigins: []string{"*"}},
+			want: limits(serveConfig{Addr: "127.0.0.1:0", DB: "x.db", CORSOrigins: []string{"*"}}),
 		},
-		{name: "sample flag", args: []string{"-sample"}, want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, Sample: true}},
+		{name: "sample flag", args: []string{"-sample"}, want: limits(serveConfig{Addr: defaults.Addr, DB: defaults.DB, Sample: true})},
+		{
+			name: "limits",
+			args: []string{"--import-max-records", "100", "--max-body", "2048"},
+			env:  map[string]string{"PARLEY_MAX_IMPORT_BODY": "4096"},
+			want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, ImportMaxRecords: 100, MaxBody: 2048, MaxImportBody: 4096},
+		},
+		{name: "import body below body limit", args: []string{"--max-body", "4096", "--max-import-body", "2048"}, wantErr: errUsage},
+		{name: "zero records per import", args: []string{"--import-max-records", "0"}, wantErr: errUsage},
 		{name: "bad boolean in environment", env: map[string]string{"PARLEY_SAMPLE": "yes please"}, wantErr: errUsage},
 		{name: "unknown flag", args: []string{"--port", "80"}, wantErr: errUsage},
 		{name: "stray argument", args: []string{"now"}, wantErr: errUsage},

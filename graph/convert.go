@@ -280,3 +280,31 @@ func optionalTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// newImportReport converts an import report; a result's id is the
+// statement's global id, null when no statement was written.
+func newImportReport(rep *domain.ImportReport) *model.ImportReport {
+	out := &model.ImportReport{Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged,
+		Skipped: rep.Skipped, Failed: rep.Failed, Results: make([]*model.ImportResult, len(rep.Results))}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		res := &model.ImportResult{Index: r.Index, Status: r.Status, Errors: issues(r.Errors), Warnings: issues(r.Warnings)}
+		if r.ID != 0 {
+			id := model.NewID(model.TypeStatement, r.ID)
+			res.ID = &id
+		}
+		out.Results[i] = res
+	}
+	return out
+}
+
+func issues(in []domain.Issue) []*domain.Issue {
+	out := make([]*domain.Issue, len(in))
+	for i := range in {
+		out[i] = &in[i]
+		if out[i].Path == nil {
+			out[i].Path = []string{}
+		}
+	}
+	return out
+}

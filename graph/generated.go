@@ -30,6 +30,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ImportIssue() ImportIssueResolver
 	Mutation() MutationResolver
 	Position() PositionResolver
 	PositionConnection() PositionConnectionResolver
@@ -43,6 +44,10 @@ type ResolverRoot interface {
 	StatementConnection() StatementConnectionResolver
 	Topic() TopicResolver
 	TopicConnection() TopicConnectionResolver
+	PositionRefInput() PositionRefInputResolver
+	RoleRefInput() RoleRefInputResolver
+	SpeakerRefInput() SpeakerRefInputResolver
+	StatementImport() StatementImportResolver
 }
 
 type DirectiveRoot struct {
@@ -96,22 +101,46 @@ type ComplexityRoot struct {
 		DeletedID func(childComplexity int) int
 	}
 
+	ImportIssue struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Path    func(childComplexity int) int
+	}
+
+	ImportReport struct {
+		Created   func(childComplexity int) int
+		Failed    func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Skipped   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	ImportResult struct {
+		Errors   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Index    func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Warnings func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreatePosition  func(childComplexity int, input model.CreatePositionInput) int
-		CreateSource    func(childComplexity int, input model.CreateSourceInput) int
-		CreateSpeaker   func(childComplexity int, input model.CreateSpeakerInput) int
-		CreateStatement func(childComplexity int, input model.CreateStatementInput) int
-		CreateTopic     func(childComplexity int, input model.CreateTopicInput) int
-		DeletePosition  func(childComplexity int, id model.ID) int
-		DeleteSource    func(childComplexity int, id model.ID, cascade *bool) int
-		DeleteSpeaker   func(childComplexity int, id model.ID, cascade *bool) int
-		DeleteStatement func(childComplexity int, id model.ID, cascade *bool) int
-		DeleteTopic     func(childComplexity int, id model.ID, cascade *bool) int
-		UpdatePosition  func(childComplexity int, id model.ID, input model.UpdatePositionInput) int
-		UpdateSource    func(childComplexity int, id model.ID, input model.UpdateSourceInput) int
-		UpdateSpeaker   func(childComplexity int, id model.ID, input model.UpdateSpeakerInput) int
-		UpdateStatement func(childComplexity int, id model.ID, input model.UpdateStatementInput) int
-		UpdateTopic     func(childComplexity int, id model.ID, input model.UpdateTopicInput) int
+		CreatePosition   func(childComplexity int, input model.CreatePositionInput) int
+		CreateSource     func(childComplexity int, input model.CreateSourceInput) int
+		CreateSpeaker    func(childComplexity int, input model.CreateSpeakerInput) int
+		CreateStatement  func(childComplexity int, input model.CreateStatementInput) int
+		CreateTopic      func(childComplexity int, input model.CreateTopicInput) int
+		DeletePosition   func(childComplexity int, id model.ID) int
+		DeleteSource     func(childComplexity int, id model.ID, cascade *bool) int
+		DeleteSpeaker    func(childComplexity int, id model.ID, cascade *bool) int
+		DeleteStatement  func(childComplexity int, id model.ID, cascade *bool) int
+		DeleteTopic      func(childComplexity int, id model.ID, cascade *bool) int
+		ImportStatements func(childComplexity int, input []*domain.StatementImport, options *domain.ImportOptions) int
+		UpdatePosition   func(childComplexity int, id model.ID, input model.UpdatePositionInput) int
+		UpdateSource     func(childComplexity int, id model.ID, input model.UpdateSourceInput) int
+		UpdateSpeaker    func(childComplexity int, id model.ID, input model.UpdateSpeakerInput) int
+		UpdateStatement  func(childComplexity int, id model.ID, input model.UpdateStatementInput) int
+		UpdateTopic      func(childComplexity int, id model.ID, input model.UpdateTopicInput) int
 	}
 
 	PageInfo struct {
@@ -301,6 +330,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ImportIssueResolver interface {
+	Code(ctx context.Context, obj *domain.Issue) (string, error)
+}
 type MutationResolver interface {
 	CreateSpeaker(ctx context.Context, input model.CreateSpeakerInput) (*model.CreateSpeakerPayload, error)
 	UpdateSpeaker(ctx context.Context, id model.ID, input model.UpdateSpeakerInput) (*model.UpdateSpeakerPayload, error)
@@ -317,6 +349,7 @@ type MutationResolver interface {
 	CreatePosition(ctx context.Context, input model.CreatePositionInput) (*model.CreatePositionPayload, error)
 	UpdatePosition(ctx context.Context, id model.ID, input model.UpdatePositionInput) (*model.UpdatePositionPayload, error)
 	DeletePosition(ctx context.Context, id model.ID) (*model.DeletePositionPayload, error)
+	ImportStatements(ctx context.Context, input []*domain.StatementImport, options *domain.ImportOptions) (*model.ImportReport, error)
 }
 type PositionResolver interface {
 	Evidence(ctx context.Context, obj *model.Position) ([]*model.Statement, error)
@@ -369,6 +402,19 @@ type TopicResolver interface {
 }
 type TopicConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.TopicConnection) (int, error)
+}
+
+type PositionRefInputResolver interface {
+	Stance(ctx context.Context, obj *domain.PositionRef, data string) error
+}
+type RoleRefInputResolver interface {
+	OrgKind(ctx context.Context, obj *domain.RoleRef, data *string) error
+}
+type SpeakerRefInputResolver interface {
+	Kind(ctx context.Context, obj *domain.SpeakerRef, data *string) error
+}
+type StatementImportResolver interface {
+	Kind(ctx context.Context, obj *domain.StatementImport, data string) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -484,6 +530,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteTopicPayload.DeletedID(childComplexity), true
 
+	case "ImportIssue.code":
+		if e.ComplexityRoot.ImportIssue.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIssue.Code(childComplexity), true
+	case "ImportIssue.message":
+		if e.ComplexityRoot.ImportIssue.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIssue.Message(childComplexity), true
+	case "ImportIssue.path":
+		if e.ComplexityRoot.ImportIssue.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIssue.Path(childComplexity), true
+
+	case "ImportReport.created":
+		if e.ComplexityRoot.ImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Created(childComplexity), true
+	case "ImportReport.failed":
+		if e.ComplexityRoot.ImportReport.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Failed(childComplexity), true
+	case "ImportReport.results":
+		if e.ComplexityRoot.ImportReport.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Results(childComplexity), true
+	case "ImportReport.skipped":
+		if e.ComplexityRoot.ImportReport.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Skipped(childComplexity), true
+	case "ImportReport.unchanged":
+		if e.ComplexityRoot.ImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Unchanged(childComplexity), true
+	case "ImportReport.updated":
+		if e.ComplexityRoot.ImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Updated(childComplexity), true
+
+	case "ImportResult.errors":
+		if e.ComplexityRoot.ImportResult.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Errors(childComplexity), true
+	case "ImportResult.id":
+		if e.ComplexityRoot.ImportResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.ID(childComplexity), true
+	case "ImportResult.index":
+		if e.ComplexityRoot.ImportResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Index(childComplexity), true
+	case "ImportResult.status":
+		if e.ComplexityRoot.ImportResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Status(childComplexity), true
+	case "ImportResult.warnings":
+		if e.ComplexityRoot.ImportResult.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Warnings(childComplexity), true
+
 	case "Mutation.createPosition":
 		if e.ComplexityRoot.Mutation.CreatePosition == nil {
 			break
@@ -594,6 +727,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTopic(childComplexity, args["id"].(model.ID), args["cascade"].(*bool)), true
+	case "Mutation.importStatements":
+		if e.ComplexityRoot.Mutation.ImportStatements == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importStatements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportStatements(childComplexity, args["input"].([]*domain.StatementImport), args["options"].(*domain.ImportOptions)), true
 	case "Mutation.updatePosition":
 		if e.ComplexityRoot.Mutation.UpdatePosition == nil {
 			break
@@ -1433,11 +1577,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSpeakerInput", ec.unmarshalInputCreateSpeakerInput),
 			graphql.NewInputUnmarshaler("CreateStatementInput", ec.unmarshalInputCreateStatementInput),
 			graphql.NewInputUnmarshaler("CreateTopicInput", ec.unmarshalInputCreateTopicInput),
+			graphql.NewInputUnmarshaler("ImportOptions", ec.unmarshalInputImportOptions),
 			graphql.NewInputUnmarshaler("PositionFilter", ec.unmarshalInputPositionFilter),
+			graphql.NewInputUnmarshaler("PositionRefInput", ec.unmarshalInputPositionRefInput),
 			graphql.NewInputUnmarshaler("RoleInput", ec.unmarshalInputRoleInput),
+			graphql.NewInputUnmarshaler("RoleRefInput", ec.unmarshalInputRoleRefInput),
+			graphql.NewInputUnmarshaler("SourceRefInput", ec.unmarshalInputSourceRefInput),
 			graphql.NewInputUnmarshaler("SpeakerFilter", ec.unmarshalInputSpeakerFilter),
+			graphql.NewInputUnmarshaler("SpeakerRefInput", ec.unmarshalInputSpeakerRefInput),
 			graphql.NewInputUnmarshaler("StatementFilter", ec.unmarshalInputStatementFilter),
+			graphql.NewInputUnmarshaler("StatementImport", ec.unmarshalInputStatementImport),
 			graphql.NewInputUnmarshaler("TopicFilter", ec.unmarshalInputTopicFilter),
+			graphql.NewInputUnmarshaler("TopicRefInput", ec.unmarshalInputTopicRefInput),
 			graphql.NewInputUnmarshaler("UpdatePositionInput", ec.unmarshalInputUpdatePositionInput),
 			graphql.NewInputUnmarshaler("UpdateSourceInput", ec.unmarshalInputUpdateSourceInput),
 			graphql.NewInputUnmarshaler("UpdateSpeakerInput", ec.unmarshalInputUpdateSpeakerInput),
@@ -1947,6 +2098,154 @@ type Mutation {
   createPosition(input: CreatePositionInput!): CreatePositionPayload
   updatePosition(id: ID!, input: UpdatePositionInput!): UpdatePositionPayload
   deletePosition(id: ID!): DeletePositionPayload
+
+  """
+  Import statements in bulk. Each record is one line of the import format
+  (see the README): a statement with its speaker, topics, sources and
+  positions named by natural key and created when missing. Records are
+  upserted by ` + "`" + `externalId` + "`" + `, else by (speaker, normalized text, saidOn), so
+  running the same input again changes nothing and reports every record
+  UNCHANGED. Existing speakers, topics and sources are never overwritten:
+  empty fields are filled and conflicting values come back as warnings.
+
+  Enum-like and date fields of the records are strings here, validated
+  record by record, so that one bad record gets its own error at its index
+  and path instead of failing the whole request. At most
+  ` + "`" + `maxImportRecords` + "`" + ` (5,000 by default, the server's
+  ` + "`" + `--import-max-records` + "`" + `) records per call.
+  """
+  importStatements(input: [StatementImport!]!, options: ImportOptions): ImportReport
+}
+
+"One record of the import format: exactly one line of an import JSONL file."
+input StatementImport {
+  "The client's identifier, unique: the idempotency key of the import."
+  externalId: String
+  text: String!
+  "QUOTE or PARAPHRASE."
+  kind: String!
+  speaker: SpeakerRefInput!
+  "A partial date in text form; absent when unknown."
+  saidOn: String
+  dateText: String
+  location: String
+  context: String
+  "BCP 47; ` + "`" + `en` + "`" + ` when absent."
+  language: String
+  topics: [TopicRefInput!]
+  sources: [SourceRefInput!]
+  positions: [PositionRefInput!]
+}
+
+"A speaker named by key, with what is needed to create it when missing."
+input SpeakerRefInput {
+  key: String!
+  name: String
+  "PERSON, ORGANIZATION or COUNTRY."
+  kind: String
+  country: String
+  description: String
+  wikidataId: String
+  aliases: [String!]
+  roles: [RoleRefInput!]
+}
+
+"A role held in an organization or country named by speaker key."
+input RoleRefInput {
+  title: String!
+  org: String
+  orgName: String
+  "ORGANIZATION (the default) or COUNTRY, used when the org is created."
+  orgKind: String
+  from: String
+  to: String
+}
+
+"A topic named by key; ` + "`" + `parent` + "`" + ` is the parent topic's key."
+input TopicRefInput {
+  key: String!
+  name: String
+  description: String
+  parent: String
+}
+
+"A source named by URL."
+input SourceRefInput {
+  url: String!
+  title: String
+  publisher: String
+  "RFC 3339."
+  publishedAt: String
+}
+
+"A position the statement shows, held by the statement's speaker."
+input PositionRefInput {
+  "A topic key."
+  topic: String!
+  "SUPPORTS, OPPOSES, NEUTRAL or MIXED."
+  stance: String!
+  summary: String
+  "Defaults to the statement's saidOn."
+  asOf: String
+}
+
+"What an import does with a record that would change an existing statement."
+enum OnConflict {
+  "Write the record (the default)."
+  UPDATE
+  "Leave the stored statement; report the record SKIPPED."
+  SKIP
+  "Leave the stored statement; report the record FAILED with CONFLICT errors."
+  FAIL
+}
+
+input ImportOptions {
+  onConflict: OnConflict = UPDATE
+  "Validate and report what would happen; write nothing."
+  dryRun: Boolean = false
+  """
+  All or nothing (the default): when any record fails, nothing is written
+  and the other records are reported SKIPPED. With false, good records
+  commit and bad ones are reported FAILED.
+  """
+  atomic: Boolean = true
+}
+
+"The outcome of one import record."
+enum ImportStatus {
+  CREATED
+  UPDATED
+  UNCHANGED
+  SKIPPED
+  FAILED
+}
+
+"An error or warning about one field of one import record."
+type ImportIssue {
+  "The path of the field inside the record, such as [\"speaker\", \"country\"]."
+  path: [String!]!
+  code: String!
+  message: String!
+}
+
+type ImportResult {
+  "The record's position in the input, from 0."
+  index: Int!
+  "The statement the record created or matched; null when none was written."
+  id: ID
+  status: ImportStatus!
+  errors: [ImportIssue!]!
+  warnings: [ImportIssue!]!
+}
+
+"Counts and one result per input record, in input order."
+type ImportReport {
+  created: Int!
+  updated: Int!
+  unchanged: Int!
+  skipped: Int!
+  failed: Int!
+  results: [ImportResult!]!
 }
 
 input RoleInput {
@@ -2229,6 +2528,52 @@ func (ec *executionContext) childFields_DeleteTopicPayload(ctx context.Context, 
 		return ec.fieldContext_DeleteTopicPayload_deletedId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteTopicPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_ImportIssue_path(ctx, field)
+	case "code":
+		return ec.fieldContext_ImportIssue_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportIssue_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportIssue", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_ImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportReport_unchanged(ctx, field)
+	case "skipped":
+		return ec.fieldContext_ImportReport_skipped(ctx, field)
+	case "failed":
+		return ec.fieldContext_ImportReport_failed(ctx, field)
+	case "results":
+		return ec.fieldContext_ImportReport_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportReport", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_ImportResult_index(ctx, field)
+	case "id":
+		return ec.fieldContext_ImportResult_id(ctx, field)
+	case "status":
+		return ec.fieldContext_ImportResult_status(ctx, field)
+	case "errors":
+		return ec.fieldContext_ImportResult_errors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ImportResult_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportResult", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2852,6 +3197,28 @@ func (ec *executionContext) field_Mutation_deleteTopic_args(ctx context.Context,
 		return nil, err
 	}
 	args["cascade"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importStatements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*domain.StatementImport, error) {
+			return ec.unmarshalNStatementImport2ᚕᚖparleyᚋdomainᚐStatementImportᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "options",
+		func(ctx context.Context, v any) (*domain.ImportOptions, error) {
+			return ec.unmarshalOImportOptions2ᚖparleyᚋdomainᚐImportOptions(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["options"] = arg1
 	return args, nil
 }
 
@@ -4034,6 +4401,355 @@ func (ec *executionContext) fieldContext_DeleteTopicPayload_deletedId(_ context.
 	return graphql.NewScalarFieldContext("DeleteTopicPayload", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ImportIssue_path(ctx context.Context, field graphql.CollectedField, obj *domain.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportIssue_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportIssue_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportIssue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportIssue_code(ctx context.Context, field graphql.CollectedField, obj *domain.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportIssue_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImportIssue().Code(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportIssue_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportIssue", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImportIssue_message(ctx context.Context, field graphql.CollectedField, obj *domain.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportIssue_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportIssue_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportIssue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReport_created(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_skipped(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_failed(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_results(ctx context.Context, field graphql.CollectedField, obj *model.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportResult) graphql.Marshaler {
+			return ec.marshalNImportResult2ᚕᚖparleyᚋgraphᚋmodelᚐImportResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportResult_index(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportResult_id(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖparleyᚋgraphᚋmodelᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImportResult_status(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ImportStatus) graphql.Marshaler {
+			return ec.marshalNImportStatus2parleyᚋdomainᚐImportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportResult", field, false, false, "ImportStatus")
+}
+
+func (ec *executionContext) _ImportResult_errors(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportResult_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Issue) graphql.Marshaler {
+			return ec.marshalNImportIssue2ᚕᚖparleyᚋdomainᚐIssueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportResult_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportIssue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportResult_warnings(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportResult_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Issue) graphql.Marshaler {
+			return ec.marshalNImportIssue2ᚕᚖparleyᚋdomainᚐIssueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportResult_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportIssue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSpeaker(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4688,6 +5404,50 @@ func (ec *executionContext) fieldContext_Mutation_deletePosition(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deletePosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importStatements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importStatements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportStatements(ctx, fc.Args["input"].([]*domain.StatementImport), fc.Args["options"].(*domain.ImportOptions))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportReport) graphql.Marshaler {
+			return ec.marshalOImportReport2ᚖparleyᚋgraphᚋmodelᚐImportReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importStatements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importStatements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9487,6 +10247,72 @@ func UnmarshalCreateTopicInput(ctx context.Context, raw any) (model.CreateTopicI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj any) (domain.ImportOptions, error) {
+	var it domain.ImportOptions
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["onConflict"]; !present {
+		asMap["onConflict"] = "UPDATE"
+	}
+	if _, present := asMap["dryRun"]; !present {
+		asMap["dryRun"] = false
+	}
+	if _, present := asMap["atomic"]; !present {
+		asMap["atomic"] = true
+	}
+
+	fieldsInOrder := [...]string{"onConflict", "dryRun", "atomic"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "onConflict":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onConflict"))
+			data, err := ec.unmarshalOOnConflict2parleyᚋdomainᚐOnConflict(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnConflict = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "atomic":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atomic"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Atomic = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportOptions unmarshals raw into the ImportOptions input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportOptions(ctx context.Context, raw any) (domain.ImportOptions, error) {
+	var out domain.ImportOptions
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportOptions", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPositionFilter(ctx context.Context, obj any) (model.PositionFilter, error) {
 	var it model.PositionFilter
 	if obj == nil {
@@ -9547,6 +10373,71 @@ func (ec *executionContext) unmarshalInputPositionFilter(ctx context.Context, ob
 func UnmarshalPositionFilter(ctx context.Context, raw any) (model.PositionFilter, error) {
 	var out model.PositionFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPositionRefInput(ctx context.Context, obj any) (domain.PositionRef, error) {
+	var it domain.PositionRef
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"topic", "stance", "summary", "asOf"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "topic":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topic"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Topic = data
+		case "stance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stance"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.PositionRefInput().Stance(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "asOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asOf"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsOf = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionRefInput unmarshals raw into the PositionRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionRefInput(ctx context.Context, raw any) (domain.PositionRef, error) {
+	var out domain.PositionRef
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionRefInput", raw, &out)
 	return out, err
 }
 
@@ -9613,6 +10504,148 @@ func UnmarshalRoleInput(ctx context.Context, raw any) (model.RoleInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRoleRefInput(ctx context.Context, obj any) (domain.RoleRef, error) {
+	var it domain.RoleRef
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "org", "orgName", "orgKind", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "org":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("org"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Org = data
+		case "orgName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgName"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrgName = data
+		case "orgKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgKind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.RoleRefInput().OrgKind(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoleRefInput unmarshals raw into the RoleRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoleRefInput(ctx context.Context, raw any) (domain.RoleRef, error) {
+	var out domain.RoleRef
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleRefInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceRefInput(ctx context.Context, obj any) (domain.SourceRef, error) {
+	var it domain.SourceRef
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "title", "publisher", "publishedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "publishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAt"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceRefInput unmarshals raw into the SourceRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceRefInput(ctx context.Context, raw any) (domain.SourceRef, error) {
+	var out domain.SourceRef
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceRefInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSpeakerFilter(ctx context.Context, obj any) (model.SpeakerFilter, error) {
 	var it model.SpeakerFilter
 	if obj == nil {
@@ -9666,6 +10699,99 @@ func (ec *executionContext) unmarshalInputSpeakerFilter(ctx context.Context, obj
 func UnmarshalSpeakerFilter(ctx context.Context, raw any) (model.SpeakerFilter, error) {
 	var out model.SpeakerFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpeakerFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpeakerRefInput(ctx context.Context, obj any) (domain.SpeakerRef, error) {
+	var it domain.SpeakerRef
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "name", "kind", "country", "description", "wikidataId", "aliases", "roles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.SpeakerRefInput().Kind(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalORoleRefInput2ᚕparleyᚋdomainᚐRoleRefᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpeakerRefInput unmarshals raw into the SpeakerRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpeakerRefInput(ctx context.Context, raw any) (domain.SpeakerRef, error) {
+	var out domain.SpeakerRef
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpeakerRefInput", raw, &out)
 	return out, err
 }
 
@@ -9760,6 +10886,127 @@ func UnmarshalStatementFilter(ctx context.Context, raw any) (model.StatementFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStatementImport(ctx context.Context, obj any) (domain.StatementImport, error) {
+	var it domain.StatementImport
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "text", "kind", "speaker", "saidOn", "dateText", "location", "context", "language", "topics", "sources", "positions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.StatementImport().Kind(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "speaker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("speaker"))
+			data, err := ec.unmarshalNSpeakerRefInput2parleyᚋdomainᚐSpeakerRef(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Speaker = data
+		case "saidOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("saidOn"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SaidOn = data
+		case "dateText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateText"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateText = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "context":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("context"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Context = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "topics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topics"))
+			data, err := ec.unmarshalOTopicRefInput2ᚕparleyᚋdomainᚐTopicRefᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Topics = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOSourceRefInput2ᚕparleyᚋdomainᚐSourceRefᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "positions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positions"))
+			data, err := ec.unmarshalOPositionRefInput2ᚕparleyᚋdomainᚐPositionRefᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Positions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatementImport unmarshals raw into the StatementImport input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatementImport(ctx context.Context, raw any) (domain.StatementImport, error) {
+	var out domain.StatementImport
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatementImport", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTopicFilter(ctx context.Context, obj any) (model.TopicFilter, error) {
 	var it model.TopicFilter
 	if obj == nil {
@@ -9806,6 +11053,69 @@ func (ec *executionContext) unmarshalInputTopicFilter(ctx context.Context, obj a
 func UnmarshalTopicFilter(ctx context.Context, raw any) (model.TopicFilter, error) {
 	var out model.TopicFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TopicFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTopicRefInput(ctx context.Context, obj any) (domain.TopicRef, error) {
+	var it domain.TopicRef
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "name", "description", "parent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Parent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTopicRefInput unmarshals raw into the TopicRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTopicRefInput(ctx context.Context, raw any) (domain.TopicRef, error) {
+	var out domain.TopicRef
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TopicRefInput", raw, &out)
 	return out, err
 }
 
@@ -10639,6 +11949,161 @@ func (ec *executionContext) _DeleteTopicPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var importIssueImplementors = []string{"ImportIssue"}
+
+func (ec *executionContext) _ImportIssue(ctx context.Context, sel ast.SelectionSet, obj *domain.Issue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importIssueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportIssue")
+		case "path":
+			out.Values[i] = ec._ImportIssue_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImportIssue_code(ctx, field, obj)
+				})
+		case "message":
+			out.Values[i] = ec._ImportIssue_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importReportImplementors = []string{"ImportReport"}
+
+func (ec *executionContext) _ImportReport(ctx context.Context, sel ast.SelectionSet, obj *model.ImportReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportReport")
+		case "created":
+			out.Values[i] = ec._ImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._ImportReport_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._ImportReport_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._ImportReport_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importResultImplementors = []string{"ImportResult"}
+
+func (ec *executionContext) _ImportResult(ctx context.Context, sel ast.SelectionSet, obj *model.ImportResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportResult")
+		case "index":
+			out.Values[i] = ec._ImportResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ImportResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ImportResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ImportResult_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._ImportResult_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -10759,6 +12224,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deletePosition":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deletePosition(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "importStatements":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importStatements(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -12547,6 +14019,86 @@ func (ec *executionContext) marshalNID2ᚖparleyᚋgraphᚋmodelᚐID(ctx contex
 	return v
 }
 
+func (ec *executionContext) marshalNImportIssue2ᚕᚖparleyᚋdomainᚐIssueᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Issue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportIssue2ᚖparleyᚋdomainᚐIssue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportIssue2ᚖparleyᚋdomainᚐIssue(ctx context.Context, sel ast.SelectionSet, v *domain.Issue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportIssue!")
+		return graphql.Null
+	}
+	return ec._ImportIssue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportResult2ᚕᚖparleyᚋgraphᚋmodelᚐImportResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportResult2ᚖparleyᚋgraphᚋmodelᚐImportResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportResult2ᚖparleyᚋgraphᚋmodelᚐImportResult(ctx context.Context, sel ast.SelectionSet, v *model.ImportResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportResult!")
+		return graphql.Null
+	}
+	return ec._ImportResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportStatus2parleyᚋdomainᚐImportStatus(ctx context.Context, v any) (domain.ImportStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNImportStatus2parleyᚋdomainᚐImportStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportStatus2parleyᚋdomainᚐImportStatus(ctx context.Context, sel ast.SelectionSet, v domain.ImportStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNImportStatus2parleyᚋdomainᚐImportStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ImportStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNImportStatus2parleyᚋdomainᚐImportStatus = map[string]domain.ImportStatus{
+		"CREATED":   domain.ImportCreated,
+		"UPDATED":   domain.ImportUpdated,
+		"UNCHANGED": domain.ImportUnchanged,
+		"SKIPPED":   domain.ImportSkipped,
+		"FAILED":    domain.ImportFailed,
+	}
+	marshalNImportStatus2parleyᚋdomainᚐImportStatus = map[domain.ImportStatus]string{
+		domain.ImportCreated:   "CREATED",
+		domain.ImportUpdated:   "UPDATED",
+		domain.ImportUnchanged: "UNCHANGED",
+		domain.ImportSkipped:   "SKIPPED",
+		domain.ImportFailed:    "FAILED",
+	}
+)
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12631,6 +14183,11 @@ func (ec *executionContext) marshalNPositionEdge2ᚖparleyᚋgraphᚋmodelᚐPos
 	return ec._PositionEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPositionRefInput2parleyᚋdomainᚐPositionRef(ctx context.Context, v any) (domain.PositionRef, error) {
+	res, err := ec.unmarshalInputPositionRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRole2ᚕᚖparleyᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12658,6 +14215,11 @@ func (ec *executionContext) marshalNRole2ᚖparleyᚋgraphᚋmodelᚐRole(ctx co
 func (ec *executionContext) unmarshalNRoleInput2ᚖparleyᚋgraphᚋmodelᚐRoleInput(ctx context.Context, v any) (*model.RoleInput, error) {
 	res, err := ec.unmarshalInputRoleInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRoleRefInput2parleyᚋdomainᚐRoleRef(ctx context.Context, v any) (domain.RoleRef, error) {
+	res, err := ec.unmarshalInputRoleRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖparleyᚋgraphᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Source) graphql.Marshaler {
@@ -12706,6 +14268,11 @@ func (ec *executionContext) marshalNSourceEdge2ᚖparleyᚋgraphᚋmodelᚐSourc
 		return graphql.Null
 	}
 	return ec._SourceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourceRefInput2parleyᚋdomainᚐSourceRef(ctx context.Context, v any) (domain.SourceRef, error) {
+	res, err := ec.unmarshalInputSourceRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSpeaker2ᚖparleyᚋgraphᚋmodelᚐSpeaker(ctx context.Context, sel ast.SelectionSet, v *model.Speaker) graphql.Marshaler {
@@ -12767,6 +14334,11 @@ var (
 		domain.SpeakerCountry:      "COUNTRY",
 	}
 )
+
+func (ec *executionContext) unmarshalNSpeakerRefInput2parleyᚋdomainᚐSpeakerRef(ctx context.Context, v any) (domain.SpeakerRef, error) {
+	res, err := ec.unmarshalInputSpeakerRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNStance2parleyᚋdomainᚐStance(ctx context.Context, v any) (domain.Stance, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -12844,6 +14416,25 @@ func (ec *executionContext) marshalNStatementEdge2ᚖparleyᚋgraphᚋmodelᚐSt
 		return graphql.Null
 	}
 	return ec._StatementEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatementImport2ᚕᚖparleyᚋdomainᚐStatementImportᚄ(ctx context.Context, v any) ([]*domain.StatementImport, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*domain.StatementImport, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStatementImport2ᚖparleyᚋdomainᚐStatementImport(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNStatementImport2ᚖparleyᚋdomainᚐStatementImport(ctx context.Context, v any) (*domain.StatementImport, error) {
+	res, err := ec.unmarshalInputStatementImport(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNStatementKind2parleyᚋdomainᚐStatementKind(ctx context.Context, v any) (domain.StatementKind, error) {
@@ -12961,6 +14552,11 @@ func (ec *executionContext) marshalNTopicEdge2ᚖparleyᚋgraphᚋmodelᚐTopicE
 		return graphql.Null
 	}
 	return ec._TopicEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTopicRefInput2parleyᚋdomainᚐTopicRef(ctx context.Context, v any) (domain.TopicRef, error) {
+	res, err := ec.unmarshalInputTopicRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdatePositionInput2parleyᚋgraphᚋmodelᚐUpdatePositionInput(ctx context.Context, v any) (model.UpdatePositionInput, error) {
@@ -13341,6 +14937,21 @@ func (ec *executionContext) marshalOID2ᚖparleyᚋgraphᚋmodelᚐID(ctx contex
 	return v
 }
 
+func (ec *executionContext) unmarshalOImportOptions2ᚖparleyᚋdomainᚐImportOptions(ctx context.Context, v any) (*domain.ImportOptions, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImportOptions(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOImportReport2ᚖparleyᚋgraphᚋmodelᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *model.ImportReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ImportReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -13365,6 +14976,32 @@ func (ec *executionContext) marshalONode2parleyᚋgraphᚋmodelᚐNode(ctx conte
 	}
 	return ec._Node(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOOnConflict2parleyᚋdomainᚐOnConflict(ctx context.Context, v any) (domain.OnConflict, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOOnConflict2parleyᚋdomainᚐOnConflict[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOnConflict2parleyᚋdomainᚐOnConflict(ctx context.Context, sel ast.SelectionSet, v domain.OnConflict) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOOnConflict2parleyᚋdomainᚐOnConflict[v])
+	return res
+}
+
+var (
+	unmarshalOOnConflict2parleyᚋdomainᚐOnConflict = map[string]domain.OnConflict{
+		"UPDATE": domain.OnConflictUpdate,
+		"SKIP":   domain.OnConflictSkip,
+		"FAIL":   domain.OnConflictFail,
+	}
+	marshalOOnConflict2parleyᚋdomainᚐOnConflict = map[domain.OnConflict]string{
+		domain.OnConflictUpdate: "UPDATE",
+		domain.OnConflictSkip:   "SKIP",
+		domain.OnConflictFail:   "FAIL",
+	}
+)
 
 func (ec *executionContext) unmarshalOPartialDate2ᚖparleyᚋdomainᚐPartialDate(ctx context.Context, v any) (*domain.PartialDate, error) {
 	if v == nil {
@@ -13406,6 +15043,23 @@ func (ec *executionContext) unmarshalOPositionFilter2ᚖparleyᚋgraphᚋmodel�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOPositionRefInput2ᚕparleyᚋdomainᚐPositionRefᚄ(ctx context.Context, v any) ([]domain.PositionRef, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]domain.PositionRef, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPositionRefInput2parleyᚋdomainᚐPositionRef(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalORole2ᚖparleyᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v *model.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -13430,6 +15084,23 @@ func (ec *executionContext) unmarshalORoleInput2ᚕᚖparleyᚋgraphᚋmodelᚐR
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalORoleRefInput2ᚕparleyᚋdomainᚐRoleRefᚄ(ctx context.Context, v any) ([]domain.RoleRef, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]domain.RoleRef, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRoleRefInput2parleyᚋdomainᚐRoleRef(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOSource2ᚖparleyᚋgraphᚋmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v *model.Source) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -13442,6 +15113,23 @@ func (ec *executionContext) marshalOSourceConnection2ᚖparleyᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._SourceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSourceRefInput2ᚕparleyᚋdomainᚐSourceRefᚄ(ctx context.Context, v any) ([]domain.SourceRef, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]domain.SourceRef, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceRefInput2parleyᚋdomainᚐSourceRef(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOSpeaker2ᚖparleyᚋgraphᚋmodelᚐSpeaker(ctx context.Context, sel ast.SelectionSet, v *model.Speaker) graphql.Marshaler {
@@ -13731,6 +15419,18 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -13804,6 +15504,23 @@ func (ec *executionContext) unmarshalOTopicFilter2ᚖparleyᚋgraphᚋmodelᚐTo
 	}
 	res, err := ec.unmarshalInputTopicFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTopicRefInput2ᚕparleyᚋdomainᚐTopicRefᚄ(ctx context.Context, v any) ([]domain.TopicRef, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]domain.TopicRef, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTopicRefInput2parleyᚋdomainᚐTopicRef(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOUpdatePositionPayload2ᚖparleyᚋgraphᚋmodelᚐUpdatePositionPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdatePositionPayload) graphql.Marshaler {

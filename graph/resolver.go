@@ -7,5 +7,6 @@ import "parley/domain"
 // method runs in its own transaction, so resolvers running concurrently
 // never share one.
 type Resolver struct {
-	Store domain.Store
+	Store            domain.Store
+	MaxImportRecords int
 }

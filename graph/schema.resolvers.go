@@ -9,7 +9,13 @@ import (
 	"context"
 	"parley/domain"
 	"parley/graph/model"
+	"parley/importer"
 )
+
+// Code is the resolver for the code field.
+func (r *importIssueResolver) Code(ctx context.Context, obj *domain.Issue) (string, error) {
+	return string(obj.Code), nil
+}
 
 // CreateSpeaker is the resolver for the createSpeaker field.
 func (r *mutationResolver) CreateSpeaker(ctx context.Context, input model.CreateSpeakerInput) (*model.CreateSpeakerPayload, error) {
@@ -231,6 +237,27 @@ func (r *mutationResolver) DeletePosition(ctx context.Context, id model.ID) (*mo
 		return nil, err
 	}
 	return &model.DeletePositionPayload{DeletedID: id}, nil
+}
+
+// ImportStatements is the resolver for the importStatements field.
+func (r *mutationResolver) ImportStatements(ctx context.Context, input []*domain.StatementImport, options *domain.ImportOptions) (*model.ImportReport, error) {
+	if len(input) > r.MaxImportRecords {
+		return nil, argError("input", domain.Errorf(domain.CodeBadUserInput,
+			"has %d records; importStatements takes at most %d per call: send them in batches", len(input), r.MaxImportRecords))
+	}
+	opts := domain.DefaultImportOptions()
+	if options != nil {
+		opts = *options
+	}
+	recs := make([]domain.StatementImport, len(input))
+	for i, rec := range input {
+		recs[i] = *rec
+	}
+	rep, err := importer.Import(ctx, r.Store, recs, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newImportReport(rep), nil
 }
 
 // Evidence is the resolver for the evidence field.
@@ -461,6 +488,33 @@ func (r *topicConnectionResolver) TotalCount(ctx context.Context, obj *model.Top
 	return r.Store.CountTopics(ctx, obj.Filter)
 }
 
+// Stance is the resolver for the stance field.
+func (r *positionRefInputResolver) Stance(ctx context.Context, obj *domain.PositionRef, data string) error {
+	obj.Stance = domain.Stance(data)
+	return nil
+}
+
+// OrgKind is the resolver for the orgKind field.
+func (r *roleRefInputResolver) OrgKind(ctx context.Context, obj *domain.RoleRef, data *string) error {
+	obj.OrgKind = domain.SpeakerKind(deref(data))
+	return nil
+}
+
+// Kind is the resolver for the kind field.
+func (r *speakerRefInputResolver) Kind(ctx context.Context, obj *domain.SpeakerRef, data *string) error {
+	obj.Kind = domain.SpeakerKind(deref(data))
+	return nil
+}
+
+// Kind is the resolver for the kind field.
+func (r *statementImportResolver) Kind(ctx context.Context, obj *domain.StatementImport, data string) error {
+	obj.Kind = domain.StatementKind(data)
+	return nil
+}
+
+// ImportIssue returns ImportIssueResolver implementation.
+func (r *Resolver) ImportIssue() ImportIssueResolver { return &importIssueResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -506,7 +560,20 @@ func (r *Resolver) Topic() TopicResolver { return &topicResolver{r} }
 // TopicConnection returns TopicConnectionResolver implementation.
 func (r *Resolver) TopicConnection() TopicConnectionResolver { return &topicConnectionResolver{r} }
 
+// PositionRefInput returns PositionRefInputResolver implementation.
+func (r *Resolver) PositionRefInput() PositionRefInputResolver { return &positionRefInputResolver{r} }
+
+// RoleRefInput returns RoleRefInputResolver implementation.
+func (r *Resolver) RoleRefInput() RoleRefInputResolver { return &roleRefInputResolver{r} }
+
+// SpeakerRefInput returns SpeakerRefInputResolver implementation.
+func (r *Resolver) SpeakerRefInput() SpeakerRefInputResolver { return &speakerRefInputResolver{r} }
+
+// StatementImport returns StatementImportResolver implementation.
+func (r *Resolver) StatementImport() StatementImportResolver { return &statementImportResolver{r} }
+
 type (
+	importIssueResolver         struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }
 	positionResolver            struct{ *Resolver }
 	positionConnectionResolver  struct{ *Resolver }
@@ -520,4 +587,8 @@ type (
 	statementConnectionResolver struct{ *Resolver }
 	topicResolver               struct{ *Resolver }
 	topicConnectionResolver     struct{ *Resolver }
+	positionRefInputResolver    struct{ *Resolver }
+	roleRefInputResolver        struct{ *Resolver }
+	speakerRefInputResolver     struct{ *Resolver }
+	statementImportResolver     struct{ *Resolver }
 )

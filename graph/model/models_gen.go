@@ -105,6 +105,26 @@ type DeleteTopicPayload struct {
 	DeletedID ID `json:"deletedId"`
 }
 
+// Counts and one result per input record, in input order.
+type ImportReport struct {
+	Created   int             `json:"created"`
+	Updated   int             `json:"updated"`
+	Unchanged int             `json:"unchanged"`
+	Skipped   int             `json:"skipped"`
+	Failed    int             `json:"failed"`
+	Results   []*ImportResult `json:"results"`
+}
+
+type ImportResult struct {
+	// The record's position in the input, from 0.
+	Index int `json:"index"`
+	// The statement the record created or matched; null when none was written.
+	ID       *ID                 `json:"id,omitempty"`
+	Status   domain.ImportStatus `json:"status"`
+	Errors   []*domain.Issue     `json:"errors"`
+	Warnings []*domain.Issue     `json:"warnings"`
+}
+
 // Selects positions. Fields combine with AND.
 type PositionFilter struct {
 	// Speaker keys.
