@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -98,9 +99,20 @@ type Store struct {
 	db    *bolt.DB
 	now   func() time.Time
 	fresh bool
+
+	// writeMu orders notification with commits: bbolt already runs one
+	// write transaction at a time, and holding this across commit and
+	// notify makes subscribers see transactions in commit order.
+	writeMu sync.Mutex
+	subsMu  sync.Mutex
+	subs    map[int]func([]domain.Change)
+	nextSub int
 }
 
-var _ domain.Store = (*Store)(nil)
+var (
+	_ domain.Store    = (*Store)(nil)
+	_ domain.Notifier = (*Store)(nil)
+)
 
 // Open opens or creates the database at path, initializing or migrating
 // its schema. A file locked by another process fails after the lock
@@ -220,13 +232,46 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var changes []domain.Change
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, now: s.now().UTC()}
 		if err := fn(t); err != nil {
 			return err
 		}
+		changes = t.changes
 		return t.flush()
 	})
+	if err == nil && len(changes) > 0 {
+		s.notify(changes)
+	}
+	return err
+}
+
+// Subscribe implements domain.Notifier.
+func (s *Store) Subscribe(fn func([]domain.Change)) (cancel func()) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	if s.subs == nil {
+		s.subs = map[int]func([]domain.Change){}
+	}
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	return func() {
+		s.subsMu.Lock()
+		defer s.subsMu.Unlock()
+		delete(s.subs, id)
+	}
+}
+
+func (s *Store) notify(changes []domain.Change) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	for _, fn := range s.subs {
+		fn(changes)
+	}
 }
 
 // Update implements domain.Store.

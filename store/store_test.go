@@ -141,3 +141,45 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err, rep)
 	}
 }
+
+func TestSubscribersSeeCommittedChangesInOrder(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	var got []domain.Change
+	cancel := s.Subscribe(func(cs []domain.Change) { got = append(got, cs...) })
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.CreateStatement(ctx, &domain.Statement{Text: "decisive week", Kind: domain.StatementQuote, SpeakerID: sp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rolled-back write reports nothing.
+	_ = s.Update(ctx, func(tx domain.Tx) error {
+		if err := tx.PutSpeaker(&domain.Speaker{Name: "Nobody", Kind: domain.SpeakerPerson}); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.CodeConflict, "roll back")
+	})
+	if err := s.DeleteStatement(ctx, st.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "After Cancel", Kind: domain.SpeakerPerson}); err != nil {
+		t.Fatal(err)
+	}
+	want := []domain.Change{
+		{Type: domain.TypeSpeaker, ID: sp.ID, Op: domain.Created},
+		{Type: domain.TypeStatement, ID: st.ID, Op: domain.Created},
+		{Type: domain.TypeStatement, ID: st.ID, Op: domain.Deleted},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("change %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

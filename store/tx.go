@@ -22,6 +22,20 @@ type txn struct {
 	// counters. A batch of statements changes the same few counters
 	// thousands of times; they are written once, by flush, at commit.
 	counts map[string]int64
+	// changes lists the records written, for the store's subscribers.
+	changes []domain.Change
+}
+
+func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
+	t.changes = append(t.changes, domain.Change{Type: typ, ID: id, Op: op})
+}
+
+// opFor is Created for a record without a stored predecessor.
+func opFor(isNew bool) domain.ChangeOp {
+	if isNew {
+		return domain.Created
+	}
+	return domain.Updated
 }
 
 var _ domain.Tx = (*txn)(nil)
@@ -203,6 +217,7 @@ func (t *txn) PutSpeaker(s *domain.Speaker) error {
 	if err := t.indexSpeaker(s); err != nil {
 		return err
 	}
+	t.changed(domain.TypeSpeaker, s.ID, opFor(old == nil))
 	// The country index of statements follows their speaker's country.
 	if old != nil && old.Country != s.Country {
 		for _, sk := range t.suffixes(bSxSpeaker, idKey(s.ID)) {
@@ -292,6 +307,7 @@ func (t *txn) deleteSpeaker(id domain.ID, cascade bool) error {
 	if err := t.unindexSpeaker(s); err != nil {
 		return err
 	}
+	t.changed(domain.TypeSpeaker, id, domain.Deleted)
 	return t.b(bSpeakers).Delete(idKey(id))
 }
 
@@ -371,6 +387,7 @@ func (t *txn) PutTopic(tp *domain.Topic) error {
 	if err := t.b(bTopicKey).Put([]byte(tp.Key), idKey(tp.ID)); err != nil {
 		return err
 	}
+	t.changed(domain.TypeTopic, tp.ID, opFor(old == nil))
 	if tp.ParentID != 0 {
 		return t.b(bTopicChild).Put(cat(idKey(tp.ParentID), idKey(tp.ID)), nil)
 	}
@@ -435,6 +452,7 @@ func (t *txn) deleteTopic(id domain.ID, cascade bool) error {
 			return err
 		}
 	}
+	t.changed(domain.TypeTopic, id, domain.Deleted)
 	return t.b(bTopics).Delete(idKey(id))
 }
 
@@ -496,6 +514,7 @@ func (t *txn) PutSource(s *domain.Source) error {
 	if err := t.b(bSources).Put(idKey(s.ID), v); err != nil {
 		return err
 	}
+	t.changed(domain.TypeSource, s.ID, opFor(old == nil))
 	return t.b(bSourceURL).Put([]byte(s.URL), idKey(s.ID))
 }
 
@@ -521,6 +540,7 @@ func (t *txn) deleteSource(id domain.ID, cascade bool) error {
 	if err := t.b(bSourceURL).Delete([]byte(s.URL)); err != nil {
 		return err
 	}
+	t.changed(domain.TypeSource, id, domain.Deleted)
 	return t.b(bSources).Delete(idKey(id))
 }
 
@@ -619,6 +639,7 @@ func (t *txn) PutStatement(s *domain.Statement) error {
 			return err
 		}
 	}
+	t.changed(domain.TypeStatement, s.ID, opFor(old == nil))
 	return t.indexStatement(s, speaker.Country)
 }
 
@@ -721,6 +742,7 @@ func (t *txn) deleteStatement(id domain.ID, cascade bool) error {
 	if err := t.unindexStatement(s, speaker.Country); err != nil {
 		return err
 	}
+	t.changed(domain.TypeStatement, id, domain.Deleted)
 	return t.b(bStatements).Delete(idKey(id))
 }
 
@@ -845,6 +867,7 @@ func (t *txn) PutPosition(p *domain.Position) error {
 	if err := t.indexPosition(p); err != nil {
 		return err
 	}
+	t.changed(domain.TypePosition, p.ID, opFor(old == nil))
 	return t.fillPrevious(p)
 }
 
@@ -893,5 +916,6 @@ func (t *txn) deletePosition(id domain.ID) error {
 	if err := t.unindexPosition(p); err != nil {
 		return err
 	}
+	t.changed(domain.TypePosition, id, domain.Deleted)
 	return t.b(bPositions).Delete(idKey(id))
 }
