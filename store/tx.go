@@ -24,6 +24,60 @@ type txn struct {
 	counts map[string]int64
 	// changes lists the records written, for the store's subscribers.
 	changes []domain.Change
+	// pending holds the statement index entries written by the
+	// transaction but not yet in their buckets: bucket name → key → put
+	// (true) or delete (false). A batch of statements writes tens of
+	// thousands of entries scattered over each index; applying them once,
+	// sorted, walks every B+tree page a single time and in order instead
+	// of seeking from the root for each. Reads of those buckets inside a
+	// write transaction call applyPending first.
+	pending map[string]map[string]bool
+	// err is a failure that must abort the transaction at flush.
+	err error
+}
+
+// deferred reports whether a bucket's entries wait in pending. Only the
+// statement indexes do: nothing on a write path reads them except deletes,
+// which apply pending first.
+func deferred(bucket []byte) bool {
+	return len(bucket) > 3 && bucket[0] == 's' && bucket[1] == 'x' && bucket[2] == '_'
+}
+
+func (t *txn) stage(bucket, key []byte, put bool) {
+	if t.pending == nil {
+		t.pending = map[string]map[string]bool{}
+	}
+	m := t.pending[string(bucket)]
+	if m == nil {
+		m = map[string]bool{}
+		t.pending[string(bucket)] = m
+	}
+	m[string(key)] = put
+}
+
+// applyPending writes the staged index entries, each bucket's in key order.
+func (t *txn) applyPending() error {
+	for name, ops := range t.pending {
+		keys := make([]string, 0, len(ops))
+		for k := range ops {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b := t.b([]byte(name))
+		for _, k := range keys {
+			var err error
+			if ops[k] {
+				err = b.Put([]byte(k), nil)
+			} else {
+				err = b.Delete([]byte(k))
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	t.pending = nil
+	return nil
 }
 
 func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
@@ -66,8 +120,15 @@ func (t *txn) storedCount(k []byte) int64 {
 	return 0
 }
 
-// flush writes the pending counter changes; update calls it before commit.
+// flush writes the staged index entries and counter changes; update calls
+// it before commit.
 func (t *txn) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	if err := t.applyPending(); err != nil {
+		return err
+	}
 	cb := t.b(bCounts)
 	for k, d := range t.counts {
 		if d == 0 {
@@ -96,14 +157,18 @@ func (t *txn) prefixCount(bucket, prefix []byte) int {
 }
 
 func (t *txn) ixPut(bucket, prefix, suffix []byte) error {
-	if err := t.b(bucket).Put(cat(prefix, suffix), nil); err != nil {
+	if deferred(bucket) {
+		t.stage(bucket, cat(prefix, suffix), true)
+	} else if err := t.b(bucket).Put(cat(prefix, suffix), nil); err != nil {
 		return err
 	}
 	return t.addCount(bucket, prefix, 1)
 }
 
 func (t *txn) ixDel(bucket, prefix, suffix []byte) error {
-	if err := t.b(bucket).Delete(cat(prefix, suffix)); err != nil {
+	if deferred(bucket) {
+		t.stage(bucket, cat(prefix, suffix), false)
+	} else if err := t.b(bucket).Delete(cat(prefix, suffix)); err != nil {
 		return err
 	}
 	return t.addCount(bucket, prefix, -1)
@@ -111,6 +176,11 @@ func (t *txn) ixDel(bucket, prefix, suffix []byte) error {
 
 // suffixes returns copies of the key suffixes under prefix, in key order.
 func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
+	if deferred(bucket) && t.err == nil {
+		// A failure here is kept and returned by flush, which aborts
+		// the transaction, so the caller need not handle it.
+		t.err = t.applyPending()
+	}
 	var out [][]byte
 	c := t.b(bucket).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
