@@ -264,3 +264,21 @@ func NormalizeURL(raw string) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// stopWords are the English function words that Lucene's standard analyzer
+// leaves out of its index. A statement's search index skips them: they occur
+// in nearly every statement, so their postings would be the largest part of
+// the index while narrowing no search. Searches still match them exactly:
+// a search word that is a stop word is checked against the statement's
+// text instead of looked up.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "but": true,
+	"by": true, "for": true, "if": true, "in": true, "into": true, "is": true, "it": true, "no": true,
+	"not": true, "of": true, "on": true, "or": true, "such": true, "that": true, "the": true, "their": true,
+	"then": true, "there": true, "these": true, "they": true, "this": true, "to": true, "was": true,
+	"will": true, "with": true,
+}
+
+// IsStopWord reports whether a token (as Tokens returns it) is left out of
+// the search index.
+func IsStopWord(tok string) bool { return stopWords[tok] }

@@ -129,7 +129,11 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		}
 		q.words, q.phrases = words, phrases
 		for _, w := range words {
-			add("word "+w, bSxWord, [][]byte{wordPrefix(w)})
+			// Stop words and overlong tokens are not indexed; they
+			// are checked on the candidates of the other filters.
+			if indexable(w) {
+				add("word "+w, bSxWord, [][]byte{wordPrefix(w)})
+			}
 		}
 	}
 	for _, d := range dims {
@@ -192,7 +196,7 @@ func parseSearch(s string) (words []string, phrases [][]string) {
 			phrases = append(phrases, toks)
 		}
 		for _, tok := range toks {
-			if len(tok) <= maxTokenLen && !slices.Contains(words, tok) {
+			if !slices.Contains(words, tok) {
 				words = append(words, tok)
 			}
 		}

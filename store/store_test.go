@@ -183,3 +183,42 @@ func TestSubscribersSeeCommittedChangesInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Stop words are left out of the search index but still matched exactly.
+func TestSearchMatchesStopWords(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Emmanuel Macron", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"The plan is not final", "A plan for the region", "Talks will go on", "Not the end of the talks"}
+	for _, text := range texts {
+		if _, err := s.CreateStatement(ctx, &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		search string
+		want   []string
+	}{
+		{"the", []string{"The plan is not final", "A plan for the region", "Not the end of the talks"}},
+		{"not the", []string{"The plan is not final", "Not the end of the talks"}},
+		{`"not the"`, []string{"Not the end of the talks"}},
+		{"plan the", []string{"The plan is not final", "A plan for the region"}},
+		{"will", []string{"Talks will go on"}},
+		{"talks of", []string{"Not the end of the talks"}},
+	} {
+		res, err := s.ListStatements(ctx, domain.StatementFilter{Search: tc.search}, domain.SaidOnAsc, domain.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, st := range res.Items {
+			got = append(got, st.Text)
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("search %q: got %q, want %q", tc.search, got, tc.want)
+		}
+	}
+}

@@ -753,8 +753,11 @@ func uniqueTokens(text string) []string {
 	toks := domain.Tokens(text)
 	slices.Sort(toks)
 	toks = slices.Compact(toks)
-	return slices.DeleteFunc(toks, func(s string) bool { return len(s) > maxTokenLen })
+	return slices.DeleteFunc(toks, func(s string) bool { return !indexable(s) })
 }
+
+// indexable reports whether a token has postings in the search index.
+func indexable(tok string) bool { return len(tok) <= maxTokenLen && !domain.IsStopWord(tok) }
 
 func (t *txn) indexStatement(s *domain.Statement, country string) error {
 	sk := sortKey(s)
