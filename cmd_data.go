@@ -49,6 +49,7 @@ JSONL on standard output. The same N and seed always give the same bytes.
 `, stderr)
 	n := fs.Int("n", 10000, "number of statements")
 	seed := fs.Uint64("seed", 1, "random seed")
+	chrono := fs.Bool("chronological", false, "emit statements in date order, as an archive would")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ JSONL on standard output. The same N and seed always give the same bytes.
 	w := bufio.NewWriterSize(stdout, 1<<20)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
-	d := gen.New(gen.Config{N: *n, Seed: *seed})
+	d := gen.New(gen.Config{N: *n, Seed: *seed, Chronological: *chrono})
 	for rec, ok := d.Next(); ok; rec, ok = d.Next() {
 		if err := enc.Encode(&rec); err != nil {
 			return err

@@ -24,6 +24,10 @@ import (
 type Config struct {
 	N    int    // statements
 	Seed uint64 // same seed, same data
+	// Chronological emits statements in date order, as an archive walked
+	// from its oldest report would; otherwise dates come in random order.
+	// The dates' distribution is the same either way.
+	Chronological bool
 }
 
 // NumTopics is fixed by the workload.
@@ -38,6 +42,7 @@ type Dataset struct {
 	topics   []domain.TopicRef
 	nSources int
 	i        int
+	defined  [NumTopics]bool // topics some earlier record listed
 }
 
 // New prepares a dataset; records come from Next.
@@ -85,7 +90,7 @@ func (d *Dataset) Next() (rec domain.StatementImport, ok bool) {
 		Text:       sentence(r, 15+r.IntN(26)),
 		Kind:       domain.StatementParaphrase,
 		Speaker:    sp,
-		SaidOn:     date(r),
+		SaidOn:     d.date(r, i),
 		Language:   "",
 	}
 	if r.IntN(3) == 0 {
@@ -95,21 +100,18 @@ func (d *Dataset) Next() (rec domain.StatementImport, ok bool) {
 	seen := map[int]bool{}
 	for len(rec.Topics) < nt {
 		ti := r.IntN(NumTopics)
+		if ti >= 20 && !d.defined[ti%20] {
+			// A subtopic names its parent by key, and the import format
+			// defines a topic only by listing it on a statement: until
+			// a statement has carried the root, use the root itself.
+			ti %= 20
+		}
 		if seen[ti] {
 			continue
 		}
 		seen[ti] = true
-		t := d.topics[ti]
-		if t.Parent != "" {
-			// A subtopic's parent must be defined before it is named;
-			// carrying the parent along keeps every record importable
-			// on its own.
-			if !seen[ti%20] {
-				seen[ti%20] = true
-				rec.Topics = append(rec.Topics, d.topics[ti%20])
-			}
-		}
-		rec.Topics = append(rec.Topics, t)
+		d.defined[ti] = true
+		rec.Topics = append(rec.Topics, d.topics[ti])
 	}
 	src := r.IntN(d.nSources)
 	rec.Sources = []domain.SourceRef{{
@@ -153,11 +155,17 @@ func speaker(r *rand.Rand, i int) domain.SpeakerRef {
 	return sp
 }
 
-// date draws a saidOn between 2000 and 2026: 80% day, 15% month, 5% year.
-func date(r *rand.Rand) string {
+// date draws the i-th saidOn between 2000 and 2026: 80% day, 15% month,
+// 5% year precision; in chronological mode the i-th of N statements falls
+// on day i*days/N.
+func (d *Dataset) date(r *rand.Rand, i int) string {
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	days := int(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Sub(start).Hours() / 24)
-	t := start.AddDate(0, 0, r.IntN(days+1))
+	day := r.IntN(days + 1)
+	if d.cfg.Chronological {
+		day = int(int64(i) * int64(days+1) / int64(d.cfg.N))
+	}
+	t := start.AddDate(0, 0, day)
 	switch p := r.IntN(100); {
 	case p < 80:
 		return t.Format("2006-01-02")
