@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/cors"
 
+	"parley/auth"
 	"parley/domain"
 	"parley/graph"
 	"parley/importer"
@@ -40,7 +41,15 @@ const endpoint = "/graphql"
 // until ctx is done; then it lets in-flight requests finish and closes the
 // database.
 func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
-	st, err := store.Open(cfg.DB, store.Options{})
+	// Access control is settled before the database is touched: a server
+	// that must not start leaves no file behind.
+	if err := cfg.Security.loadKeys(); err != nil {
+		return err
+	}
+	if err := cfg.Security.checkExposure(cfg.Addr); err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DB, store.Options{MaxSize: cfg.Security.MaxDBSize})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", cfg.DB, err)
 	}
@@ -141,17 +150,40 @@ func firstIssue(rep *domain.ImportReport) string {
 // newHandler assembles the HTTP routes: the GraphQL API, and the
 // playground with its assets on every other path.
 func newHandler(st domain.Store, cfg serveConfig) http.Handler {
-	api := graph.NewServer(st, graph.Options{MaxImportRecords: cfg.ImportMaxRecords})
+	var dbPath string
+	if p, ok := st.(interface{ Path() string }); ok {
+		dbPath = p.Path()
+	}
+	obs := newObservability(dbPath, cfg.SlowQuery)
+	sec := cfg.Security
+	opts := graph.Options{
+		MaxImportRecords:     cfg.ImportMaxRecords,
+		Observer:             obs,
+		SubscriptionBuffer:   cfg.SubscriptionBuffer,
+		AllowedOrigins:       cfg.CORSOrigins,
+		Authenticate:         sec.authenticate,
+		Limits:               sec.Limits,
+		DisableIntrospection: sec.DisableIntrospection,
+	}
+	api := graph.Protect(graph.NewServer(st, opts), opts)
+	// access identifies the caller (security.go); the GraphQL guard and
+	// auth.Require decide what the caller may do.
+	access := func(h http.Handler) http.Handler { return auth.Middleware(h, sec.keys, sec.anonymousRole()) }
 	mux := http.NewServeMux()
-	mux.Handle("GET "+endpoint, api)
-	mux.Handle("POST "+endpoint, limitBody(api, cfg.MaxBody, cfg.MaxImportBody))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(st))
+	mux.Handle("GET /metrics", obs.metricsHandler())
+	mux.HandleFunc("GET "+schemaPath, serveSchema())
+	mux.Handle("GET "+endpoint, access(checkGET(api)))
+	mux.Handle("POST "+endpoint, access(limitBody(checkPOST(api), cfg.MaxBody, cfg.MaxImportBody)))
+	mux.Handle("GET "+backupPath, access(auth.Require(auth.RoleAdmin, backupHandler(st))))
 	mux.HandleFunc(endpoint, func(w http.ResponseWriter, r *http.Request) {
 		// Without this route the playground's catch-all would answer 404.
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		http.Error(w, "the GraphQL endpoint takes GET and POST", http.StatusMethodNotAllowed)
+		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_USER_INPUT", "the GraphQL endpoint takes GET and POST")
 	})
 	mux.Handle("/", web.Handler(endpoint))
-	return withCORS(mux, cfg.CORSOrigins)
+	return obs.middleware(recoverPanics(withCORS(mux, cfg.CORSOrigins)))
 }
 
 // withCORS lets pages from origins call h. Without origins there is no CORS

@@ -7,6 +7,12 @@
 //	parley import [flags] FILE   import JSONL into a running server
 //	parley export [flags]    write a database as JSONL
 //	parley gen [flags]       write the benchmark workload as JSONL
+//	parley bench import|query [flags]   run the benchmarks of docs/benchmarks.md
+//	parley version           print the version of this build
+//	parley token create|list|revoke [flags]   manage API tokens
+//	parley backup --out FILE [flags]   back up a running server's database
+//	parley restore [flags] BACKUP   replace a database with a backup
+//	parley check [flags]     check a database file or a backup
 //
 // serve serves the GraphQL endpoint at /graphql and the playground at /.
 // Flags take their defaults from environment variables; run a command with
@@ -26,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -61,6 +68,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
+		logger, err := newLogger(cfg.LogFormat, stderr)
+		if err != nil {
+			return err // parseServeFlags has checked the format
+		}
+		slog.SetDefault(logger)
 		return serve(ctx, cfg, stdout)
 	case "import":
 		return runImport(ctx, args, getenv, stdout, stderr, stdin)
@@ -68,8 +80,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runExport(ctx, args, getenv, stdout, stderr)
 	case "gen":
 		return runGen(args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, getenv, stdout, stderr)
+	case "version":
+		return runVersion(args, stdout, stderr)
+	case "token":
+		return runToken(args, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, getenv, stdout, stderr)
+	case "check":
+		return runCheck(ctx, args, getenv, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "parley: unknown command %q; the commands are: serve, import, export, gen\n", cmd)
+	fmt.Fprintf(stderr, "parley: unknown command %q; the commands are: serve, import, export, gen, bench, version, token, backup, restore, check\n", cmd)
 	return errUsage
 }
 
@@ -87,6 +111,17 @@ type serveConfig struct {
 	// request whose query calls importStatements.
 	MaxBody       int64
 	MaxImportBody int64
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// SlowQuery is the duration above which an operation is logged as
+	// slow; 0 logs none.
+	SlowQuery time.Duration
+	// SubscriptionBuffer is how many changes a subscription may have
+	// pending before it is dropped.
+	SubscriptionBuffer int
+	// Security is access control, query limits and database bounds
+	// (security.go); its zero value is the documented defaults.
+	Security securityConfig
 }
 
 // parseServeFlags reads the serve command's flags. Each flag's default comes
@@ -115,6 +150,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"largest request body in `bytes` (env PARLEY_MAX_BODY)")
 	fs.Int64Var(&cfg.MaxImportBody, "max-import-body", int64(envInt(getenv, "PARLEY_MAX_IMPORT_BODY", defaultMaxImportBody)),
 		"largest body in `bytes` of a request that calls importStatements (env PARLEY_MAX_IMPORT_BODY)")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "PARLEY_LOG_FORMAT", "text"),
+		"log `format`: text or json (env PARLEY_LOG_FORMAT)")
+	fs.DurationVar(&cfg.SlowQuery, "slow-query", envDuration(getenv, "PARLEY_SLOW_QUERY", defaultSlowQuery),
+		"log operations that take longer than this `duration`; 0 logs none (env PARLEY_SLOW_QUERY)")
+	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", envInt(getenv, "PARLEY_SUBSCRIPTION_BUFFER", graph.DefaultSubscriptionBuffer),
+		"most pending `changes` a subscription may have before it is dropped as too slow (env PARLEY_SUBSCRIPTION_BUFFER)")
+	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
@@ -128,11 +170,32 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return cfg, errUsage
 	}
 	cfg.CORSOrigins = splitList(*origins)
+	if err := checkSecurity(); err != nil {
+		fmt.Fprintln(stderr, "parley serve:", err)
+		return cfg, errUsage
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		fmt.Fprintf(stderr, "parley serve: --log-format %q: use text or json\n", cfg.LogFormat)
+		return cfg, errUsage
+	}
+	if cfg.SlowQuery < 0 || cfg.SubscriptionBuffer < 1 {
+		fmt.Fprintln(stderr, "parley serve: --slow-query must not be negative and --subscription-buffer must be positive")
+		return cfg, errUsage
+	}
 	if cfg.ImportMaxRecords < 1 || cfg.MaxBody < 1 || cfg.MaxImportBody < cfg.MaxBody {
 		fmt.Fprintln(stderr, "parley serve: --import-max-records and --max-body must be positive, and --max-import-body at least --max-body")
 		return cfg, errUsage
 	}
 	return cfg, nil
+}
+
+// envDuration reads a duration environment variable, def when unset or
+// invalid; flag parsing reports invalid values given on the command line.
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(strings.TrimSpace(getenv(name))); err == nil {
+		return d
+	}
+	return def
 }
 
 // envInt reads an integer environment variable, def when unset or invalid;

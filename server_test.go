@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"parley/domain"
+	"parley/graph"
 	"parley/store"
 )
 
 func TestParseServeFlags(t *testing.T) {
 	limits := func(c serveConfig) serveConfig {
 		c.ImportMaxRecords, c.MaxBody, c.MaxImportBody = 5000, 1<<20, 64<<20
+		c.LogFormat, c.SlowQuery, c.SubscriptionBuffer = "text", defaultSlowQuery, graph.DefaultSubscriptionBuffer
 		return c
 	}
 	defaults := limits(serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"})
@@ -51,8 +53,23 @@ func TestParseServeFlags(t *testing.T) {
 			name: "limits",
 			args: []string{"--import-max-records", "100", "--max-body", "2048"},
 			env:  map[string]string{"PARLEY_MAX_IMPORT_BODY": "4096"},
-			want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, ImportMaxRecords: 100, MaxBody: 2048, MaxImportBody: 4096},
+			want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, ImportMaxRecords: 100, MaxBody: 2048, MaxImportBody: 4096,
+				LogFormat: "text", SlowQuery: defaultSlowQuery, SubscriptionBuffer: graph.DefaultSubscriptionBuffer},
 		},
+		{
+			name: "operations",
+			args: []string{"--log-format", "json", "--slow-query", "2s", "--subscription-buffer", "50"},
+			env:  map[string]string{"PARLEY_SLOW_QUERY": "1ms", "PARLEY_LOG_FORMAT": "text"},
+			want: func() serveConfig {
+				c := defaults
+				c.LogFormat, c.SlowQuery, c.SubscriptionBuffer = "json", 2*time.Second, 50
+				return c
+			}(),
+		},
+		{name: "operations from environment", env: map[string]string{"PARLEY_SLOW_QUERY": "0", "PARLEY_SUBSCRIPTION_BUFFER": "7"},
+			want: func() serveConfig { c := defaults; c.SlowQuery, c.SubscriptionBuffer = 0, 7; return c }()},
+		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: errUsage},
+		{name: "negative slow-query threshold", args: []string{"--slow-query", "-1s"}, wantErr: errUsage},
 		{name: "import body below body limit", args: []string{"--max-body", "4096", "--max-import-body", "2048"}, wantErr: errUsage},
 		{name: "zero records per import", args: []string{"--import-max-records", "0"}, wantErr: errUsage},
 		{name: "bad boolean in environment", env: map[string]string{"PARLEY_SAMPLE": "yes please"}, wantErr: errUsage},

@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	SpeakerConnection() SpeakerConnectionResolver
 	Statement() StatementResolver
 	StatementConnection() StatementConnectionResolver
+	Subscription() SubscriptionResolver
 	Topic() TopicResolver
 	TopicConnection() TopicConnectionResolver
 	PositionRefInput() PositionRefInputResolver
@@ -256,6 +257,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		DateText    func(childComplexity int) int
 		ExternalID  func(childComplexity int) int
+		Highlight   func(childComplexity int, search string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Language    func(childComplexity int) int
@@ -279,6 +281,11 @@ type ComplexityRoot struct {
 	StatementEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		PositionChanged func(childComplexity int, topic *string) int
+		StatementAdded  func(childComplexity int, filter *model.StatementFilter) int
 	}
 
 	Topic struct {
@@ -390,9 +397,14 @@ type SpeakerConnectionResolver interface {
 type StatementResolver interface {
 	Sources(ctx context.Context, obj *model.Statement) ([]*model.Source, error)
 	Positions(ctx context.Context, obj *model.Statement) ([]*model.Position, error)
+	Highlight(ctx context.Context, obj *model.Statement, search string) (*string, error)
 }
 type StatementConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.StatementConnection) (int, error)
+}
+type SubscriptionResolver interface {
+	StatementAdded(ctx context.Context, filter *model.StatementFilter) (<-chan *model.Statement, error)
+	PositionChanged(ctx context.Context, topic *string) (<-chan *model.Position, error)
 }
 type TopicResolver interface {
 	Parent(ctx context.Context, obj *model.Topic) (*model.Topic, error)
@@ -1315,6 +1327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Statement.ExternalID(childComplexity), true
+	case "Statement.highlight":
+		if e.ComplexityRoot.Statement.Highlight == nil {
+			break
+		}
+
+		args, err := ec.field_Statement_highlight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Statement.Highlight(childComplexity, args["search"].(string)), true
 	case "Statement.id":
 		if e.ComplexityRoot.Statement.ID == nil {
 			break
@@ -1419,6 +1442,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatementEdge.Node(childComplexity), true
+
+	case "Subscription.positionChanged":
+		if e.ComplexityRoot.Subscription.PositionChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_positionChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PositionChanged(childComplexity, args["topic"].(*string)), true
+	case "Subscription.statementAdded":
+		if e.ComplexityRoot.Subscription.StatementAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_statementAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StatementAdded(childComplexity, args["filter"].(*model.StatementFilter)), true
 
 	case "Topic.children":
 		if e.ComplexityRoot.Topic.Children == nil {
@@ -1644,6 +1690,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1816,6 +1879,16 @@ type Statement implements Node {
   sources: [Source!]!
   "The positions that cite the statement as evidence."
   positions: [Position!]!
+  """
+  The text with the words that ` + "`" + `search` + "`" + ` matches marked, for showing search
+  results: the text is HTML-escaped and each match wrapped in
+  ` + "`" + `<mark>…</mark>` + "`" + `, so the result can be inserted into a page as HTML.
+  Words match as in ` + "`" + `StatementFilter.search` + "`" + `, case and diacritics folded;
+  a quoted "phrase" is marked as one span wherever it occurs, its words
+  nowhere else. Null when ` + "`" + `search` + "`" + ` has no words; the escaped text without
+  marks when nothing matches.
+  """
+  highlight(search: String!): String
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2428,6 +2501,29 @@ type UpdatePositionPayload {
 type DeletePositionPayload {
   deletedId: ID!
 }
+
+"""
+Live updates, over WebSocket at the GraphQL endpoint with the
+graphql-transport-ws protocol. Events arrive in commit order, each once.
+A subscription that falls too far behind (the server keeps a bounded
+buffer per subscription, ` + "`" + `--subscription-buffer` + "`" + ` changes) gets an error
+with code SLOW_SUBSCRIBER and ends: subscribe again, then query what was
+added meanwhile.
+"""
+type Subscription {
+  """
+  Each statement created from now on that matches the filter, which means
+  what it means for ` + "`" + `Query.statements` + "`" + `. Imports are delivered record by
+  record, in input order.
+  """
+  statementAdded(filter: StatementFilter): Statement!
+  """
+  Each position created or updated from now on, on the topic (a key,
+  subtopics included), or on any topic when none is given. Deletions are
+  not reported.
+  """
+  positionChanged(topic: String): Position!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2794,6 +2890,8 @@ func (ec *executionContext) childFields_Statement(ctx context.Context, field gra
 		return ec.fieldContext_Statement_sources(ctx, field)
 	case "positions":
 		return ec.fieldContext_Statement_positions(ctx, field)
+	case "highlight":
+		return ec.fieldContext_Statement_highlight(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Statement_createdAt(ctx, field)
 	case "updatedAt":
@@ -3827,6 +3925,48 @@ func (ec *executionContext) field_Speaker_statements_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Statement_highlight_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_positionChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "topic",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topic"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_statementAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.StatementFilter, error) {
+			return ec.unmarshalOStatementFilter2ᚖparleyᚋgraphᚋmodelᚐStatementFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -7976,6 +8116,50 @@ func (ec *executionContext) fieldContext_Statement_positions(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Statement_highlight(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statement_highlight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Statement().Highlight(ctx, obj, fc.Args["search"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Statement_highlight(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Statement_highlight_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Statement_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8160,6 +8344,94 @@ func (ec *executionContext) fieldContext_StatementEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Statement(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_statementAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_statementAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StatementAdded(ctx, fc.Args["filter"].(*model.StatementFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚖparleyᚋgraphᚋmodelᚐStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_statementAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Statement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_statementAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_positionChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_positionChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PositionChanged(ctx, fc.Args["topic"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖparleyᚋgraphᚋmodelᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_positionChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_positionChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13086,6 +13358,12 @@ func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Statement_positions(ctx, field, obj)
 				})
+		case "highlight":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Statement_highlight(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Statement_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13193,6 +13471,28 @@ func (ec *executionContext) _StatementEdge(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "statementAdded":
+		return ec._Subscription_statementAdded(ctx, fields[0])
+	case "positionChanged":
+		return ec._Subscription_positionChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var topicImplementors = []string{"Topic", "Node"}

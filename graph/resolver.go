@@ -9,4 +9,7 @@ import "parley/domain"
 type Resolver struct {
 	Store            domain.Store
 	MaxImportRecords int
+
+	// live feeds subscriptions; nil when the store reports no changes.
+	live *hub
 }

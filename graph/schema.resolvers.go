@@ -435,9 +435,24 @@ func (r *statementResolver) Positions(ctx context.Context, obj *model.Statement)
 	return orEmpty(ps), err
 }
 
+// Highlight is the resolver for the highlight field.
+func (r *statementResolver) Highlight(ctx context.Context, obj *model.Statement, search string) (*string, error) {
+	return highlight(obj.Text, search), nil
+}
+
 // TotalCount is the resolver for the totalCount field.
 func (r *statementConnectionResolver) TotalCount(ctx context.Context, obj *model.StatementConnection) (int, error) {
 	return r.Store.CountStatements(ctx, obj.Filter)
+}
+
+// StatementAdded is the resolver for the statementAdded field.
+func (r *subscriptionResolver) StatementAdded(ctx context.Context, filter *model.StatementFilter) (<-chan *model.Statement, error) {
+	return r.statementAdded(ctx, filter)
+}
+
+// PositionChanged is the resolver for the positionChanged field.
+func (r *subscriptionResolver) PositionChanged(ctx context.Context, topic *string) (<-chan *model.Position, error) {
+	return r.positionChanged(ctx, topic)
 }
 
 // Parent is the resolver for the parent field.
@@ -554,6 +569,9 @@ func (r *Resolver) StatementConnection() StatementConnectionResolver {
 	return &statementConnectionResolver{r}
 }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // Topic returns TopicResolver implementation.
 func (r *Resolver) Topic() TopicResolver { return &topicResolver{r} }
 
@@ -585,6 +603,7 @@ type (
 	speakerConnectionResolver   struct{ *Resolver }
 	statementResolver           struct{ *Resolver }
 	statementConnectionResolver struct{ *Resolver }
+	subscriptionResolver        struct{ *Resolver }
 	topicResolver               struct{ *Resolver }
 	topicConnectionResolver     struct{ *Resolver }
 	positionRefInputResolver    struct{ *Resolver }

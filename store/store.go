@@ -92,7 +92,21 @@ type Options struct {
 	ReadOnly bool
 	// Now is the clock for CreatedAt/UpdatedAt; nil means time.Now.
 	Now func() time.Time
+	// MaxSize bounds the database file in bytes: a write that would grow
+	// it past the bound fails and leaves the data as it was. 0 means no
+	// bound.
+	MaxSize int64
+	// InitialMmapSize is the address space mapped for the file when it
+	// opens; 0 means DefaultInitialMmapSize. bbolt remaps a growing file
+	// only when no read transaction is open, so a file that grows past
+	// its map waits for long reads (a backup) to end; a generous initial
+	// map keeps writers from waiting. It is address space, not memory:
+	// the file does not grow to it.
+	InitialMmapSize int
 }
+
+// DefaultInitialMmapSize is the default InitialMmapSize: 1 GiB.
+const DefaultInitialMmapSize = 1 << 30
 
 // Store is the bbolt implementation of domain.Store.
 type Store struct {
@@ -125,12 +139,28 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.InitialMmapSize == 0 {
+		opts.InitialMmapSize = DefaultInitialMmapSize
+	}
+	if opts.MaxSize > 0 && int64(opts.InitialMmapSize) > opts.MaxSize {
+		// bbolt grows a file mapped past 16 MiB in 16 MiB steps but checks
+		// MaxSize as if it grew to the next map size: a map larger than
+		// the bound would let a small file overshoot it.
+		opts.InitialMmapSize = int(opts.MaxSize)
+	}
+	// Sync stays on (NoSync false): a write is acknowledged only after
+	// its commit reached the disk. docs/security.md explains each
+	// setting.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.LockTimeout,
-		ReadOnly:     opts.ReadOnly,
-		FreelistType: bolt.FreelistMapType,
+		Timeout:         opts.LockTimeout,
+		ReadOnly:        opts.ReadOnly,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: opts.InitialMmapSize,
+		MaxSize:         int(opts.MaxSize),
 	})
 	switch {
+	case errors.Is(err, bolterrors.ErrMaxSizeReached):
+		return nil, fmt.Errorf("open %s: the file is larger than the maximum database size of %d bytes", path, opts.MaxSize)
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: the database is in use by another process (lock not acquired within %s)", path, opts.LockTimeout)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
@@ -139,11 +169,12 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, now: opts.Now}
-	if opts.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
-	} else {
-		err = db.Update(func(tx *bolt.Tx) error { return s.initSchema(tx, path) })
-	}
+	err = refuseDamaged(path, func() error {
+		if opts.ReadOnly {
+			return db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
+		}
+		return db.Update(func(tx *bolt.Tx) error { return s.initSchema(tx, path) })
+	})
 	if err != nil {
 		db.Close()
 		return nil, err

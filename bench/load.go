@@ -1,0 +1,262 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LoadConfig sets up a load run.
+type LoadConfig struct {
+	// URL is the GraphQL endpoint under test; it must be on loopback.
+	URL string
+	// Queries are the names of the queries to run, in order: Q1 … Q5.
+	Queries []string
+	// Concurrency is the number of workers, each with one request in
+	// flight at a time; 0 means 16.
+	Concurrency int
+	// Duration bounds each query's measured run; 0 means 30s. A warm-up of
+	// a tenth of it (at most 2s) comes first and is not counted.
+	Duration time.Duration
+	// MaxRequests bounds each query's measured requests; 0 means 1,000,000.
+	MaxRequests int
+	// Floor measures the floor server first, with the same client, and
+	// gives each query's throughput as a ratio of the floor's.
+	Floor bool
+	// Seed makes the drawn variables repeatable.
+	Seed uint64
+}
+
+// LoadResult is one query's measurement.
+type LoadResult struct {
+	Query    string        `json:"query"` // Q1 … Q5, or "floor"
+	Requests int           `json:"requests"`
+	Errors   int           `json:"errors"` // transport errors, non-200 answers, GraphQL errors
+	Elapsed  time.Duration `json:"elapsedNs"`
+	RPS      float64       `json:"rps"`
+	P50      time.Duration `json:"p50Ns"`
+	P99      time.Duration `json:"p99Ns"`
+	// FloorRatio is RPS over the floor's RPS in the same run; 0 without a
+	// floor.
+	FloorRatio float64 `json:"floorRatio,omitempty"`
+	// FirstError describes the first failed request, if any.
+	FirstError string `json:"firstError,omitempty"`
+}
+
+// Load runs the configured queries one after the other against
+// cfg.URL and returns one result per query, the floor's first when asked
+// for. It first draws the requests' variables from the data behind the
+// URL, through the API.
+func Load(ctx context.Context, cfg LoadConfig) ([]LoadResult, error) {
+	if err := checkLoopback(cfg.URL); err != nil {
+		return nil, err
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 16
+	}
+	if cfg.Duration == 0 {
+		cfg.Duration = 30 * time.Second
+	}
+	if cfg.MaxRequests == 0 {
+		cfg.MaxRequests = 1_000_000
+	}
+	if cfg.Concurrency < 1 || cfg.Concurrency > 1024 || cfg.Duration < 0 || cfg.MaxRequests < 0 {
+		return nil, errors.New("bench: concurrency must be 1..1024, duration and request cap positive")
+	}
+	qs := make([]Query, len(cfg.Queries))
+	for i, name := range cfg.Queries {
+		q, ok := QueryNamed(name)
+		if !ok {
+			return nil, fmt.Errorf("bench: unknown query %q; the queries are Q1, Q2, Q3, Q4 and Q5", name)
+		}
+		qs[i] = q
+	}
+	httpc := &http.Client{Transport: newTransport(cfg.Concurrency), Timeout: 30 * time.Second}
+	defer httpc.CloseIdleConnections()
+	w, err := Sample(ctx, httpc, cfg.URL, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+
+	var out []LoadResult
+	if cfg.Floor {
+		floorURL, stop, err := serveLoopback(floorHandler())
+		if err != nil {
+			return nil, err
+		}
+		// The floor is sent Q1's requests, so the client does the same
+		// work for it as for the real queries.
+		floor := Queries[0]
+		floor.Name = "floor"
+		res := measure(ctx, httpc, floorURL+"/", floor, w, cfg)
+		stop()
+		out = append(out, res)
+	}
+	for _, q := range qs {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		res := measure(ctx, httpc, cfg.URL, q, w, cfg)
+		if cfg.Floor && out[0].RPS > 0 {
+			res.FloorRatio = res.RPS / out[0].RPS
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// measure runs q with cfg.Concurrency workers: a warm-up, then until
+// cfg.Duration has passed or cfg.MaxRequests have been sent.
+func measure(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, cfg LoadConfig) LoadResult {
+	warm := min(cfg.Duration/10, 2*time.Second)
+	if warm > 0 {
+		hammer(ctx, httpc, url, q, w, cfg.Concurrency, warm, cfg.MaxRequests, cfg.Seed^0x5eed)
+	}
+	return hammer(ctx, httpc, url, q, w, cfg.Concurrency, cfg.Duration, cfg.MaxRequests, cfg.Seed)
+}
+
+// hammer sends q from c workers for d or until max requests have started.
+func hammer(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, c int, d time.Duration, max int, seed uint64) LoadResult {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		started  atomic.Int64
+		errCount atomic.Int64
+		firstErr sync.Once
+		errText  string
+		lat      = make([][]time.Duration, c)
+		wg       sync.WaitGroup
+	)
+	begin := time.Now()
+	for i := range c {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, uint64(i)))
+			var buf bytes.Buffer
+			for ctx.Err() == nil && started.Add(1) <= int64(max) {
+				body := q.body(rng, w)
+				t0 := time.Now()
+				err := roundTrip(ctx, httpc, url, body, &buf)
+				if ctx.Err() != nil {
+					// The run ended while the request was in flight: it
+					// neither failed nor finished inside the run.
+					return
+				}
+				if err != nil {
+					errCount.Add(1)
+					firstErr.Do(func() { errText = err.Error() })
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	all := latencies(lat)
+	n := len(all) + int(errCount.Load())
+	return LoadResult{
+		Query:      q.Name,
+		Requests:   n,
+		Errors:     int(errCount.Load()),
+		Elapsed:    elapsed,
+		RPS:        float64(len(all)) / elapsed.Seconds(),
+		P50:        percentile(all, 50),
+		P99:        percentile(all, 99),
+		FirstError: errText,
+	}
+}
+
+// errorsKey can only occur in a GraphQL response as the errors member:
+// inside a JSON string the quotes would be escaped.
+var errorsKey = []byte(`"errors":`)
+
+// roundTrip posts body and checks the answer: 200, and no GraphQL errors.
+// buf is reused across calls to keep the client's own garbage low.
+func roundTrip(ctx context.Context, httpc *http.Client, url string, body []byte, buf *bytes.Buffer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %s: %.200s", resp.Status, buf.Bytes())
+	}
+	if bytes.Contains(buf.Bytes(), errorsKey) {
+		return fmt.Errorf("GraphQL errors: %.300s", buf.Bytes())
+	}
+	return nil
+}
+
+// checkLoopback refuses URLs whose host is not a loopback address: load
+// runs must never leave the machine.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("bench: %q is not an http URL such as http://127.0.0.1:8080/graphql", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	return fmt.Errorf("bench: %s is not a loopback address; load runs only target 127.0.0.1, ::1 or localhost", host)
+}
+
+// gqlPost sends one GraphQL request and decodes its data into out.
+func gqlPost(ctx context.Context, httpc *http.Client, url, query string, vars map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("%s answered %s with a body that is not a GraphQL response: %.200s", url, resp.Status, raw)
+	}
+	if len(r.Errors) > 0 {
+		msgs := make([]string, len(r.Errors))
+		for i, e := range r.Errors {
+			msgs[i] = e.Message
+		}
+		return fmt.Errorf("%s: %s", url, strings.Join(slices.Compact(msgs), "; "))
+	}
+	return json.Unmarshal(r.Data, out)
+}

@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteImport writes a W1 result as a few lines of text.
+func WriteImport(w io.Writer, r *ImportResult) error {
+	_, err := fmt.Fprintf(w, `W1: %d statements in %d batches in %s
+  overall      %8.0f statements/s
+  first %-6d %8.0f statements/s
+  last  %-6d %8.0f statements/s (%.2f of the first)
+  peak heap    %8.1f MiB (%s, sampled every %s)
+`, r.Records, r.Batches, r.Elapsed.Round(time.Millisecond), r.Rate,
+		r.Window, r.FirstRate, r.Window, r.LastRate, r.LastRate/r.FirstRate,
+		float64(r.PeakHeap)/(1<<20), heapMetric, heapInterval)
+	return err
+}
+
+// WriteLoad writes load results as a table; the floor column appears when
+// the run measured the floor.
+func WriteLoad(w io.Writer, rs []LoadResult) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\trequests\terrors\treq/s\tp50\tp99\tof floor\t")
+	for _, r := range rs {
+		ratio := "-"
+		if r.FloorRatio > 0 {
+			ratio = fmt.Sprintf("%.1f%%", 100*r.FloorRatio)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t\n", r.Query, r.Requests, r.Errors, r.RPS,
+			roundLatency(r.P50), roundLatency(r.P99), ratio)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.FirstError != "" {
+			if _, err := fmt.Fprintf(w, "%s: first error: %s\n", r.Query, r.FirstError); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// roundLatency keeps three significant digits or so.
+func roundLatency(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

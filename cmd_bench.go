@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"parley/bench"
+	"parley/graph"
+	"parley/store"
+)
+
+// runBench runs the benchmarks of docs/benchmarks.md: bench import (W1)
+// and bench query (Q1–Q5 under load).
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "Usage: parley bench import|query [flags]\n\n" +
+		"  import  W1: import N generated statements through the HTTP mutation\n" +
+		"  query   Q1-Q5: load a running server, optionally against the floor server\n"
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "import":
+		return runBenchImport(ctx, args[1:], stdout, stderr)
+	case "query":
+		return runBenchQuery(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "-help", "--help":
+		fmt.Fprint(stderr, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "parley bench: unknown benchmark %q\n%s", args[0], usage)
+	return errUsage
+}
+
+func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench import", `Usage: parley bench import [-n N] [-seed S] [-batch B] [--db FILE]
+
+Workload W1: serve a new database on a loopback port in this process,
+generate N statements (as parley gen does) and stream them through the
+import client in batches. Reports statements/s overall and over the first
+and last tenth of the run (at most 100k records each), and the peak Go heap
+in use (runtime/metrics, not RSS).
+`, stderr)
+	n := fs.Int("n", 10000, "number of statements")
+	seed := fs.Uint64("seed", 1, "generator seed")
+	batch := fs.Int("batch", 1000, "records per importStatements call")
+	db := fs.String("db", "", "keep the database in this new `file` (for bench query); default a temporary file, removed")
+	progress := fs.Bool("progress", false, "show the import client's progress on stderr")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and client) to `file`")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations since start) at the end to `file`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *batch < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "parley bench import: -n and -batch must be positive; no arguments are taken")
+		return errUsage
+	}
+	path := *db
+	if path == "" {
+		dir, err := os.MkdirTemp("", "parley-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "parley.db")
+	} else if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("bench import: %s exists; W1 measures an import into a new database", path)
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// The server logs every request at INFO: W1 would measure the writes
+	// to the terminal along with the import, so only warnings and errors
+	// are logged while it runs.
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer slog.SetDefault(prev)
+	cfg := bench.ImportConfig{
+		N: *n, Seed: *seed, BatchSize: *batch,
+		Handler: newHandler(st, serveConfig{ImportMaxRecords: max(*batch, graph.DefaultMaxImportRecords)}),
+		Path:    endpoint,
+	}
+	if *progress {
+		cfg.Progress = stderr
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.Import(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	return bench.WriteImport(stdout, res)
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func runBenchQuery(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench query", `Usage: parley bench query [--url URL] [-q Q1|...|Q5|all] [-c 16] [-d 30s] [--floor]
+
+Load a running Parley server with the DESIGN.md queries, each request with
+variables drawn from the server's data, and report requests/s, p50, p99 and
+errors per query. With --floor, first measure a minimal stdlib server that
+answers every POST with a fixed 4 KB JSON body, with the same client, and
+give each query's throughput as a share of it. Only loopback URLs are taken.
+`, stderr)
+	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` on loopback (env PARLEY_URL)")
+	q := fs.String("q", "all", "`queries`: Q1..Q5, comma-separated, or all")
+	c := fs.Int("c", 16, "concurrent workers")
+	d := fs.Duration("d", 30*time.Second, "measured `duration` per query (after a warm-up of a tenth, at most 2s)")
+	maxReq := fs.Int("max", 1_000_000, "most requests per query")
+	floor := fs.Bool("floor", false, "measure the floor server first and report ratios to it")
+	seed := fs.Uint64("seed", 1, "seed of the drawn variables")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *c < 1 || *d <= 0 || *maxReq < 1 {
+		fmt.Fprintln(stderr, "parley bench query: -c, -d and -max must be positive; no arguments are taken")
+		return errUsage
+	}
+	names := splitList(*q)
+	if strings.EqualFold(*q, "all") {
+		names = nil
+		for _, q := range bench.Queries {
+			names = append(names, q.Name)
+		}
+	}
+	res, err := bench.Load(ctx, bench.LoadConfig{
+		URL: *url, Queries: names, Concurrency: *c, Duration: *d, MaxRequests: *maxReq, Floor: *floor, Seed: *seed,
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return err
+		}
+	} else if err := bench.WriteLoad(stdout, res); err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Errors > 0 {
+			return errors.New("some requests failed")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"parley/auth"
+	"parley/domain"
+)
+
+// This file decides which operations a request may run, and carries what
+// the HTTP layer needs to answer errors found before execution with the
+// right status.
+//
+// The auth middleware puts the caller in the request context; the guard
+// refuses, before anything runs, a mutation from a caller without the
+// write role and any operation from a caller without the read role (a
+// private server's anonymous caller). A refused request gets 401
+// UNAUTHENTICATED when it carried no token and 403 FORBIDDEN when its
+// token's role is too small. A mutation sent with GET gets 405: GET must
+// stay safe to prefetch and cache, and a link must never write.
+
+// ExtRequestID is the extensions key of an INTERNAL error that holds the
+// request id, which the server's log lines of that request carry too.
+const ExtRequestID = "requestId"
+
+// requestState is what Protect keeps for one request.
+type requestState struct {
+	method string
+
+	mu     sync.Mutex // the deadline's goroutine reads what the handler's writes
+	status int
+	header http.Header
+}
+
+type requestKey struct{}
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request id id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// NewRequestID returns a random request id.
+func NewRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// setStatus makes the response of the request in ctx use status and the
+// headers in hdr, whatever gqlgen's transport writes.
+func setStatus(ctx context.Context, status int, hdr http.Header) {
+	st, ok := ctx.Value(requestKey{}).(*requestState)
+	if !ok {
+		return // not behind Protect: gqlgen's own status applies
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.status, st.header = status, hdr
+}
+
+func method(ctx context.Context) string {
+	if st, ok := ctx.Value(requestKey{}).(*requestState); ok {
+		return st.method
+	}
+	return ""
+}
+
+// Protect wraps the GraphQL handler api (from NewServer, with the same
+// opts) with what must happen around it at the HTTP level: the per-request
+// deadline, and the status of errors the guard finds before execution
+// (401, 403, 405), which gqlgen's transports cannot express.
+func Protect(api http.Handler, opts Options) http.Handler {
+	h := withDeadline(api, opts.Limits.withDefaults().Deadline)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if RequestID(ctx) == "" {
+			ctx = WithRequestID(ctx, NewRequestID())
+		}
+		if r.Header.Get("Upgrade") != "" {
+			// A WebSocket lives as long as its subscriptions and needs
+			// the connection itself: no deadline, no status rewriting,
+			// and its operations are not GET requests.
+			api.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		st := &requestState{method: r.Method}
+		ctx = context.WithValue(ctx, requestKey{}, st)
+		h.ServeHTTP(&statusWriter{ResponseWriter: w, st: st}, r.WithContext(ctx))
+	})
+}
+
+// statusWriter applies the status and headers the guard chose.
+type statusWriter struct {
+	http.ResponseWriter
+	st          *requestState
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	w.st.mu.Lock()
+	status, hdr := w.st.status, w.st.header
+	w.st.mu.Unlock()
+	if status != 0 {
+		code = status
+		for k, v := range hdr {
+			w.Header()[k] = v
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// installGuard adds the guard and the request ids of internal errors to srv.
+func installGuard(srv *handler.Server) {
+	srv.Use(guard{})
+	srv.AroundResponses(tagInternalErrors)
+}
+
+// guard refuses operations the caller may not run.
+type guard struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = guard{}
+
+func (guard) ExtensionName() string                   { return "Guard" }
+func (guard) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
+	need := auth.RoleRead
+	if op.Operation == ast.Mutation {
+		if method(ctx) == http.MethodGet {
+			setStatus(ctx, http.StatusMethodNotAllowed, http.Header{"Allow": {http.MethodPost}})
+			return codedError(domain.CodeBadUserInput, op.Position, "mutations must be sent with POST; GET runs queries only")
+		}
+		need = auth.RoleWrite
+	}
+	c, ok := auth.CallerIn(ctx)
+	if !ok || c.Role.Allows(need) {
+		// Without a caller the handler runs behind no auth middleware:
+		// access control is the embedding server's choice.
+		return nil
+	}
+	status, code, msg := auth.Denial(c, need)
+	var hdr http.Header
+	if status == http.StatusUnauthorized {
+		hdr = http.Header{"Www-Authenticate": {auth.Challenge}}
+	}
+	setStatus(ctx, status, hdr)
+	return codedError(domain.Code(code), op.Position, msg)
+}
+
+func codedError(code domain.Code, pos *ast.Position, msg string) *gqlerror.Error {
+	err := &gqlerror.Error{Message: msg, Extensions: map[string]any{extCode: string(code)}}
+	if pos != nil {
+		err.Locations = []gqlerror.Location{{Line: pos.Line, Column: pos.Column}}
+	}
+	return err
+}
+
+// tagInternalErrors adds the request id to INTERNAL errors, so that a user
+// who reports one gives the operator what finds its log lines.
+func tagInternalErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return nil
+	}
+	id := RequestID(ctx)
+	if id == "" {
+		return resp
+	}
+	for _, e := range resp.Errors {
+		if code, _ := e.Extensions[extCode].(string); code == string(domain.CodeInternal) {
+			e.Extensions[ExtRequestID] = id
+		}
+	}
+	return resp
+}

@@ -1,0 +1,154 @@
+package graph
+
+import (
+	"html"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"parley/domain"
+)
+
+// The marker around matched words in Statement.highlight. The rest of the
+// text is HTML-escaped, so the result can be inserted into a page as HTML
+// as it is, and a client that wants other markers replaces these two
+// after unescaping.
+const (
+	markOpen  = "<mark>"
+	markClose = "</mark>"
+)
+
+// highlight returns text, HTML-escaped, with the words that search matches
+// wrapped in <mark>…</mark>: every word of the text equal to a search word
+// once case and diacritics are folded, as the search index folds them
+// (domain.Tokens), and every occurrence of a quoted "phrase", marked as one
+// span. A phrase's words are marked only where the phrase occurs. It
+// returns nil when search has no words, and the escaped text without
+// marks when nothing matches.
+func highlight(text, search string) *string {
+	words, phrases := searchTerms(search)
+	if len(words) == 0 && len(phrases) == 0 {
+		return nil
+	}
+	runs := wordRuns(text)
+	// toks are the text's tokens in order, each with the run it came from:
+	// the same sequence the index holds for the text.
+	type tok struct {
+		s   string
+		run int
+	}
+	var toks []tok
+	var spans [][2]int
+	for i, r := range runs {
+		for _, t := range domain.Tokens(text[r[0]:r[1]]) {
+			toks = append(toks, tok{t, i})
+			if slices.Contains(words, t) {
+				spans = append(spans, r)
+			}
+		}
+	}
+	for _, ph := range phrases {
+		for i := 0; i+len(ph) <= len(toks); i++ {
+			match := true
+			for j, w := range ph {
+				if toks[i+j].s != w {
+					match = false
+					break
+				}
+			}
+			if match {
+				spans = append(spans, [2]int{runs[toks[i].run][0], runs[toks[i+len(ph)-1].run][1]})
+			}
+		}
+	}
+	out := mark(text, mergeSpans(spans))
+	return &out
+}
+
+// searchTerms splits a search the way the store's planner does: text
+// between double quotes is a phrase when it has more than one word, and
+// every other word stands alone.
+func searchTerms(search string) (words []string, phrases [][]string) {
+	for i, part := range strings.Split(search, `"`) {
+		toks := domain.Tokens(part)
+		if i%2 == 1 && len(toks) > 1 {
+			phrases = append(phrases, toks)
+			continue
+		}
+		for _, t := range toks {
+			if !slices.Contains(words, t) {
+				words = append(words, t)
+			}
+		}
+	}
+	return words, phrases
+}
+
+// wordRuns returns the byte ranges of text's maximal runs of word
+// characters: letters, digits, marks, and whatever the tokenizer turns
+// into those (a ligature, a fullwidth letter, "№"). Tokenizing each run on
+// its own gives the tokens of the whole text in order, so each token can
+// be traced back to the text it came from.
+func wordRuns(text string) [][2]int {
+	var runs [][2]int
+	start := -1
+	for i, r := range text {
+		if isWordish(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			runs = append(runs, [2]int{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		runs = append(runs, [2]int{start, len(text)})
+	}
+	return runs
+}
+
+func isWordish(r rune) bool {
+	if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+		return true
+	}
+	if r < utf8.RuneSelf {
+		return false
+	}
+	// A compatibility character may decompose into letters or digits.
+	return len(domain.Tokens(string(r))) > 0
+}
+
+// mergeSpans sorts spans and merges those that overlap, so that no mark
+// is nested in or crosses another.
+func mergeSpans(spans [][2]int) [][2]int {
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var out [][2]int
+	for _, s := range spans {
+		if n := len(out); n > 0 && s[0] < out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], s[1])
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// mark escapes text and wraps the spans, sorted and disjoint, in markers.
+func mark(text string, spans [][2]int) string {
+	var b strings.Builder
+	b.Grow(len(text) + len(spans)*(len(markOpen)+len(markClose)))
+	at := 0
+	for _, s := range spans {
+		b.WriteString(html.EscapeString(text[at:s[0]]))
+		b.WriteString(markOpen)
+		b.WriteString(html.EscapeString(text[s[0]:s[1]]))
+		b.WriteString(markClose)
+		at = s[1]
+	}
+	b.WriteString(html.EscapeString(text[at:]))
+	return b.String()
+}

@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"slices"
+	"testing"
+
+	"parley/domain"
+	"parley/sample"
+)
+
+func TestHighlight(t *testing.T) {
+	tests := []struct {
+		name, text, search string
+		want               string // "" means nil
+	}{
+		{"a word", "Fighting near Pokrovsk continues.", "pokrovsk",
+			"Fighting near <mark>Pokrovsk</mark> continues."},
+		{"every word, every occurrence", "Peace talks, peace plan.", "PEACE plan",
+			"<mark>Peace</mark> talks, <mark>peace</mark> <mark>plan</mark>."},
+		{"case and diacritics folded", "Zelénskyy met ZELENSKYY's envoy.", "zelenskyy",
+			"<mark>Zelénskyy</mark> met <mark>ZELENSKYY</mark>&#39;s envoy."},
+		{"search with diacritics", "Zelenskyy spoke.", "Zelénskyy", "<mark>Zelenskyy</mark> spoke."},
+		{"decomposed accents", "un accord e\u0301te\u0301", "ete", "un accord <mark>e\u0301te\u0301</mark>"},
+		{"cyrillic", "Коваленко заявив про переговори.", "КОВАЛЕНКО", "<mark>Коваленко</mark> заявив про переговори."},
+		{"ligature", "the \ufb01nal plan", "final", "the <mark>\ufb01nal</mark> plan"},
+		{"compatibility symbol", "Resolution №5 passed", "no5", "Resolution <mark>№5</mark> passed"},
+		{"a phrase is one span", "Talks on security guarantees, not security of guarantees.", `"security guarantees"`,
+			"Talks on <mark>security guarantees</mark>, not security of guarantees."},
+		{"a phrase across punctuation", "security: guarantees", `"security guarantees"`, "<mark>security: guarantees</mark>"},
+		{"a phrase and a word overlap", "security guarantees and security", `"security guarantees" security`,
+			"<mark>security guarantees</mark> and <mark>security</mark>"},
+		{"a one-word phrase is a word", "the plan", `"plan"`, "the <mark>plan</mark>"},
+		{"the rest is escaped", `<b>Peace</b> & "war"`, "peace",
+			"&lt;b&gt;<mark>Peace</mark>&lt;/b&gt; &amp; &#34;war&#34;"},
+		{"no match", "a <plan>", "peace", "a &lt;plan&gt;"},
+		{"only the whole word", "peaceful peace", "peace", "peaceful <mark>peace</mark>"},
+		{"no words in the search", "anything", ` "" ,. `, ""},
+		{"empty text", "", "peace", "\x00"}, // "\x00": the empty string, not nil
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := highlight(tt.text, tt.search)
+			switch {
+			case tt.want == "" && got != nil:
+				t.Errorf("got %q, want nil", *got)
+			case tt.want == "\x00" && (got == nil || *got != ""):
+				t.Errorf("got %v, want the empty string", got)
+			case tt.want != "" && tt.want != "\x00" && (got == nil || *got != tt.want):
+				t.Errorf("got %v\nwant %q", deref(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestWordRunsTokenizeLikeTheIndex checks the property highlight rests
+// on: tokenizing each word run on its own yields the tokens the index
+// holds for the whole text, in order.
+func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
+	texts := []string{
+		"Ukraine's \"security guarantees\" — said Zelénskyy; ZELENSKYY.",
+		"e\u0301te\u0301 \ufb01nal №5 ½ Ｚｅｌｅｎｓｋｙｙ straße STRASSE ß\u0301",
+		"Коваленко, हिन्दी भाषा, 中文, Ꭰꭰ",
+	}
+	recs, err := sample.Records()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		texts = append(texts, r.Text)
+	}
+	for _, text := range texts {
+		var got []string
+		for _, r := range wordRuns(text) {
+			got = append(got, domain.Tokens(text[r[0]:r[1]])...)
+		}
+		if want := domain.Tokens(text); !slices.Equal(got, want) {
+			t.Errorf("%q:\n runs give %q\nindex has %q", text, got, want)
+		}
+	}
+}

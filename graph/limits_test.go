@@ -1,0 +1,257 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"parley/domain"
+)
+
+// limited serves the API over an empty database with opts, behind Protect
+// as the server does, and returns its URL.
+func limited(t *testing.T, s domain.Store, opts Options) string {
+	t.Helper()
+	srv := httptest.NewServer(Protect(NewServer(s, opts), opts))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// post sends query with variables and returns the answer.
+func post(t *testing.T, url, query string, vars map[string]any, accept string) gqlReply {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := gqlReply{status: res.StatusCode, header: res.Header}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatalf("HTTP %d: body is not JSON: %v", res.StatusCode, err)
+	}
+	return r
+}
+
+// nest returns a query whose fields nest depth (at least 2) deep:
+// statement lists alternating with their speakers, one item per page.
+func nest(depth int) string {
+	hops := []string{"statements(first: 1)", "edges", "node", "speaker"}
+	leaves := []string{"totalCount", "cursor", "text", "name"} // a scalar of each hop's type
+	var b strings.Builder
+	b.WriteString("{ ")
+	for i := range depth - 1 {
+		b.WriteString(hops[i%len(hops)] + " { ")
+	}
+	b.WriteString(leaves[(depth-2)%len(leaves)])
+	b.WriteString(strings.Repeat(" }", depth))
+	return b.String()
+}
+
+func repeat(n int, format string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, format, i)
+	}
+	return b.String()
+}
+
+// fragmentBomb returns a document whose fragments double at every level:
+// 20 short lines that expand to a million fields.
+func fragmentBomb() string {
+	var b strings.Builder
+	b.WriteString("{ ...F0 }\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
+	}
+	b.WriteString("fragment F20 on Query { __typename }\n")
+	return b.String()
+}
+
+func TestDocumentLimits(t *testing.T) {
+	url := limited(t, emptyStore(t), Options{})
+	introspection, err := os.ReadFile("testdata/graphiql-introspection.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query string
+		limit       string // the limit the query exceeds; "" when it passes
+	}{
+		{"depth at the limit", nest(DefaultMaxDepth), ""},
+		{"depth past the limit", nest(DefaultMaxDepth + 1), "depth"},
+		{"depth through a fragment", "{ ...Deep } fragment Deep on Query " + nest(DefaultMaxDepth+1), "depth"},
+		{"aliases at the limit", "{ " + repeat(DefaultMaxAliases, "a%d: __typename ") + "}", ""},
+		{"aliases past the limit", "{ " + repeat(DefaultMaxAliases+1, "a%d: __typename ") + "}", "aliases"},
+		{"aliases through fragment uses", "{ ...A ...A } fragment A on Query { " + repeat(DefaultMaxAliases/2+1, "a%d: __typename ") + "}", "aliases"},
+		{"directives at the limit", "{ " + strings.Repeat("__typename @include(if: true) ", DefaultMaxDirectives) + "}", ""},
+		{"directives past the limit", "{ __typename " + strings.Repeat("@skip(if: false) ", DefaultMaxDirectives+1) + "}", "directives"},
+		{"tokens past the limit", "{ " + strings.Repeat("__typename ", DefaultMaxTokens) + "}", "tokens"},
+		{"repeated fields", "{ " + strings.Repeat("__typename ", DefaultMaxSelections+1) + "}", "selections"},
+		{"fragment bomb", fragmentBomb(), "selections"},
+		{"the playground's introspection", string(introspection), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := post(t, url, tt.query, nil, "")
+			if tt.limit == "" {
+				if r.status != 200 || len(r.Errors) > 0 {
+					t.Fatalf("HTTP %d %+v", r.status, r.Errors)
+				}
+				return
+			}
+			if r.status != http.StatusUnprocessableEntity || r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["limit"] != tt.limit {
+				t.Fatalf("HTTP %d %+v; want 422 with limit %q", r.status, r.Errors, tt.limit)
+			}
+			if r.Data != nil && string(r.Data) != "null" {
+				t.Errorf("a refused document ran: %s", r.Data)
+			}
+		})
+	}
+}
+
+func TestLimitStatusForGraphQLResponseClients(t *testing.T) {
+	// The GraphQL-over-HTTP media type uses 400 for documents refused
+	// before execution.
+	url := limited(t, emptyStore(t), Options{Limits: Limits{Depth: 1}})
+	r := post(t, url, `{ speakers { totalCount } }`, nil, "application/graphql-response+json")
+	if r.status != http.StatusBadRequest || r.Errors[0].Extensions["limit"] != "depth" {
+		t.Errorf("HTTP %d %+v", r.status, r.Errors)
+	}
+}
+
+func TestComplexity(t *testing.T) {
+	const (
+		// edges (1) + node (1) + text (1), times the page size.
+		page    = `query($n: Int) { statements(first: $n) { edges { node { text } } } }`
+		last    = `{ statements(last: 7) { edges { node { text } } } }`
+		nested  = `{ speakers(first: 10) { edges { node { statements(first: 10) { edges { node { text } } } } } } }`
+		unpaged = `{ statements { edges { node { text } } } }`
+	)
+	tests := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		cost  int
+	}{
+		{"first", page, map[string]any{"n": 10}, 30},
+		{"first at the maximum", page, map[string]any{"n": 100}, 300},
+		{"first past the maximum is priced at it", page, map[string]any{"n": 5000}, 300},
+		{"last", last, nil, 21},
+		{"default page", unpaged, nil, 60},
+		{"nested lists multiply", nested, nil, 10 * (1 + 1 + 10*3)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A limit at the cost passes; one below refuses, naming both.
+			at := limited(t, emptyStore(t), Options{Limits: Limits{Complexity: tt.cost}})
+			if r := post(t, at, tt.query, tt.vars, ""); r.Errors != nil && r.Errors[0].Extensions["limit"] != nil {
+				t.Fatalf("refused at its own cost %d: %+v", tt.cost, r.Errors)
+			}
+			below := limited(t, emptyStore(t), Options{Limits: Limits{Complexity: tt.cost - 1}})
+			r := post(t, below, tt.query, tt.vars, "")
+			want := fmt.Sprintf("operation has complexity %d, which exceeds the limit of %d", tt.cost, tt.cost-1)
+			if r.status != http.StatusUnprocessableEntity || r.Errors[0].Extensions["limit"] != "complexity" || !strings.Contains(r.Errors[0].Message, want) {
+				t.Fatalf("HTTP %d %+v; want 422 %q", r.status, r.Errors, want)
+			}
+		})
+	}
+}
+
+func TestIntrospectionSwitch(t *testing.T) {
+	on := limited(t, emptyStore(t), Options{})
+	off := limited(t, emptyStore(t), Options{DisableIntrospection: true})
+
+	const schemaQuery = `{ __schema { queryType { name } } }`
+	if r := post(t, on, schemaQuery, nil, ""); r.status != 200 || string(r.Data) != `{"__schema":{"queryType":{"name":"Query"}}}` {
+		t.Errorf("introspection on: HTTP %d %s %+v", r.status, r.Data, r.Errors)
+	}
+	for _, q := range []string{schemaQuery, `{ __type(name: "Speaker") { name } }`} {
+		r := post(t, off, q, nil, "")
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.Errors[0].Message, "introspection is disabled") {
+			t.Errorf("introspection off, %s: HTTP %d %+v", q, r.status, r.Errors)
+		}
+	}
+	// __typename is not introspection: clients use it to tell types apart.
+	if r := post(t, off, `{ __typename }`, nil, ""); r.status != 200 || len(r.Errors) > 0 {
+		t.Errorf("__typename with introspection off: HTTP %d %+v", r.status, r.Errors)
+	}
+
+	// Suggestions would reveal field names one typo at a time.
+	const typo = `{ statementz { totalCount } }`
+	if r := post(t, on, typo, nil, ""); !strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Errorf("introspection on: no suggestion in %q", r.Errors[0].Message)
+	}
+	if r := post(t, off, typo, nil, ""); r.status != http.StatusUnprocessableEntity || strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Errorf("introspection off: HTTP %d, %q", r.status, r.Errors[0].Message)
+	}
+}
+
+// slowStore answers statement lists only when the request gives up.
+type slowStore struct{ domain.Store }
+
+func (slowStore) ListStatements(ctx context.Context, _ domain.StatementFilter, _ domain.StatementOrder, _ domain.Page) (*domain.Result[*domain.Statement], error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestDeadline(t *testing.T) {
+	const deadline = 100 * time.Millisecond
+	url := limited(t, slowStore{emptyStore(t)}, Options{Limits: Limits{Deadline: deadline}})
+	start := time.Now()
+	r := post(t, url, `{ statements { edges { node { text } } } }`, nil, "")
+	took := time.Since(start)
+	if r.status != http.StatusServiceUnavailable || r.Errors[0].Extensions["limit"] != "deadline" ||
+		!strings.Contains(r.Errors[0].Message, "did not finish within its 100ms deadline") {
+		t.Fatalf("HTTP %d %+v", r.status, r.Errors)
+	}
+	if r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+	}
+	if took > deadline+2*time.Second {
+		t.Errorf("the answer took %v with a deadline of %v", took, deadline)
+	}
+	// A quick request on the same server is unaffected.
+	if r := post(t, url, `{ speakers { totalCount } }`, nil, ""); r.status != 200 || len(r.Errors) > 0 {
+		t.Errorf("HTTP %d %+v", r.status, r.Errors)
+	}
+}
+
+func TestLimitsDefaults(t *testing.T) {
+	got := Limits{Depth: 3}.withDefaults()
+	want := DefaultLimits()
+	want.Depth = 3
+	if got != want {
+		t.Errorf("withDefaults = %+v, want %+v", got, want)
+	}
+}
+
+// BenchmarkDocumentLimits measures what the structural limits cost a
+// request: lexing and parsing the document once more before gqlgen does.
+func BenchmarkDocumentLimits(b *testing.B) {
+	query, err := os.ReadFile("testdata/graphiql-introspection.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := documentLimits{DefaultLimits()}
+	params := &graphql.RawParams{Query: string(query)}
+	for b.Loop() {
+		if err := d.MutateOperationParameters(context.Background(), params); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

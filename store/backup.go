@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Backup writes a consistent copy of the database file to w and returns
+// the bytes written. The copy is the database as one read transaction sees
+// it: every commit before it, nothing of any after. Readers and writers go
+// on meanwhile (a read transaction blocks neither), except that a writer
+// that needs to grow the file past its memory map waits for the copy to
+// end; Options.InitialMmapSize makes that rare.
+//
+// The copy is a complete bbolt file that Open accepts as it is. A cancelled
+// ctx stops the copy at its next write to w, with ctx's error.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx: ctx, w: w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// ctxWriter stops writing once its context is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// refuseDamaged runs fn, which reads the file at path, and turns a panic
+// into an error: bbolt panics when it meets a damaged page, and a server
+// must refuse such a file with a message, not crash on it. A write
+// transaction that panics is rolled back, so the file is left as it was.
+func refuseDamaged(path string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("open %s: the database file is damaged (%v); refusing to touch it. Run parley check on it, and restore the latest backup with parley restore", path, p)
+		}
+	}()
+	return fn()
+}
+
+// maxCheckProblems bounds the problems Check reports: a badly damaged file
+// has as many as it has pages, and the first few say what happened.
+const maxCheckProblems = 100
+
+// Check runs bbolt's consistency check of the file in a read transaction:
+// every page is reachable exactly once or free, no page is both, and keys
+// are in order within and across pages. It returns the problems found, none
+// for a sound file. Store.Verify checks the records and indexes on top of
+// this.
+func (s *Store) Check(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var problems []string
+	extra := 0
+	err := refuseDamaged(s.Path(), func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			// The channel must be drained: the checker's goroutine runs
+			// until it has sent every problem.
+			for err := range tx.Check() {
+				if len(problems) < maxCheckProblems {
+					problems = append(problems, err.Error())
+				} else {
+					extra++
+				}
+			}
+			return nil
+		})
+	})
+	if extra > 0 {
+		problems = append(problems, fmt.Sprintf("... and %d more problems", extra))
+	}
+	return problems, err
+}
+
+// CheckFile opens the database file at path read-only and runs Check and
+// Verify on it. It returns the problems found (none for a sound file), and
+// an error when the file cannot be opened as a Parley database at all.
+func CheckFile(ctx context.Context, path string) (records int, problems []string, err error) {
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		return 0, nil, err
+	}
+	defer s.Close()
+	problems, err = s.Check(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(problems) > 0 {
+		// Verify reads records through the damaged pages: stop here.
+		return 0, problems, nil
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return rep.Records, rep.Problems, nil
+}
+
+// Restore replaces the database at dbPath with the backup at backupPath,
+// after checking the backup with CheckFile. An existing database is
+// replaced only when replace is set, and only while no process has it
+// open: Restore takes its lock first, so a running server makes it fail
+// rather than lose the server's writes. The copy is written beside dbPath,
+// synced, and renamed over it, so a crash leaves the old database or the
+// new one, never a mix.
+func Restore(ctx context.Context, backupPath, dbPath string, replace bool) error {
+	if _, problems, err := CheckFile(ctx, backupPath); err != nil {
+		return fmt.Errorf("restore: the backup %s: %w", backupPath, err)
+	} else if len(problems) > 0 {
+		return fmt.Errorf("restore: the backup %s fails its check: %s", backupPath, strings.Join(problems, "; "))
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		if !replace {
+			return fmt.Errorf("restore: %s exists; pass --force to replace it (with the server stopped)", dbPath)
+		}
+		// Hold the existing file's lock while replacing it. A file too
+		// damaged to open cannot be in use by a server, which would have
+		// refused it.
+		db, err := bolt.Open(dbPath, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: false})
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
+			return fmt.Errorf("restore: %s is in use by another process; stop the server first", dbPath)
+		case err == nil:
+			defer db.Close()
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("restore: %w", err)
+	}
+	return copyFile(backupPath, dbPath)
+}
+
+// copyFile copies src to dst through a synced temporary file renamed over
+// dst.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".parley-restore-*")
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // nothing to remove after the rename
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := errors.Join(tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(dst)); err == nil {
+		_ = d.Sync() // make the rename durable where the platform allows
+		d.Close()
+	}
+	return nil
+}
