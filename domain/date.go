@@ -294,3 +294,24 @@ func (p *PartialDate) UnmarshalText(b []byte) error {
 	*p = q
 	return nil
 }
+
+// RestorePartialDate rebuilds a date from its parts, as a store decodes
+// what it wrote. It checks that the parts are consistent, so a damaged
+// record is reported rather than shown.
+func RestorePartialDate(start, end Day, prec Precision) (PartialDate, error) {
+	p := PartialDate{start, end, prec}
+	var q PartialDate
+	var err error
+	switch prec {
+	case PrecisionInterval:
+		q, err = NewInterval(start, end)
+	case PrecisionDay, PrecisionMonth, PrecisionYear:
+		q, err = ParsePartialDate(p.String())
+	default:
+		return PartialDate{}, Errorf(CodeInternal, "unknown date precision %q", prec)
+	}
+	if err != nil || q != p {
+		return PartialDate{}, Errorf(CodeInternal, "inconsistent date %s..%s (%s)", start, end, prec)
+	}
+	return p, nil
+}

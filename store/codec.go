@@ -1,164 +1,327 @@
 package store
 
 import (
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"parley/domain"
 )
 
-// Records are stored as JSON of these types rather than of the domain
-// types, so that the on-disk format is explicit, versioned with the schema,
-// and never changes by accident when a domain type gains a field.
+// Records are stored in a compact binary form of their own rather than as
+// JSON of the domain types: decoding is on the path of every page a query
+// returns, and JSON spent most of a page's store time parsing field names,
+// timestamps and dates. The form is explicit and versioned with the schema
+// (SchemaVersion), so a domain type gaining a field never changes it by
+// accident.
+//
+// Every record starts with its format byte, then its fields in a fixed
+// order: strings and lists as a uvarint length then their items, ids and
+// counts as uvarints, times as varint Unix nanoseconds (0 for none), partial
+// dates as a precision byte (0 for unknown) then two varint days.
 
-type speakerRec struct {
-	Key         string    `json:"k"`
-	Name        string    `json:"n"`
-	Kind        string    `json:"t"`
-	Aliases     []string  `json:"a,omitempty"`
-	Description string    `json:"d,omitempty"`
-	Country     string    `json:"c,omitempty"`
-	WikidataID  string    `json:"w,omitempty"`
-	Roles       []roleRec `json:"r,omitempty"`
-	CreatedAt   time.Time `json:"ca"`
-	UpdatedAt   time.Time `json:"ua"`
+const recordFormat = 1
+
+type enc struct{ b []byte }
+
+func newEnc() *enc { return &enc{b: append(make([]byte, 0, 256), recordFormat)} }
+
+func (e *enc) str(s string)    { e.b = binary.AppendUvarint(e.b, uint64(len(s))); e.b = append(e.b, s...) }
+func (e *enc) uint(n uint64)   { e.b = binary.AppendUvarint(e.b, n) }
+func (e *enc) id(id domain.ID) { e.uint(uint64(id)) }
+func (e *enc) time(t time.Time) {
+	if t.IsZero() {
+		e.b = binary.AppendVarint(e.b, 0)
+		return
+	}
+	e.b = binary.AppendVarint(e.b, t.UnixNano())
 }
 
-type roleRec struct {
-	Title string             `json:"t"`
-	OrgID domain.ID          `json:"o,omitempty"`
-	From  domain.PartialDate `json:"f,omitzero"`
-	To    domain.PartialDate `json:"u,omitzero"`
+func (e *enc) ids(ids []domain.ID) {
+	e.uint(uint64(len(ids)))
+	for _, id := range ids {
+		e.id(id)
+	}
 }
 
-type topicRec struct {
-	Key         string    `json:"k"`
-	Name        string    `json:"n"`
-	Description string    `json:"d,omitempty"`
-	ParentID    domain.ID `json:"p,omitempty"`
-	CreatedAt   time.Time `json:"ca"`
-	UpdatedAt   time.Time `json:"ua"`
+func (e *enc) strs(ss []string) {
+	e.uint(uint64(len(ss)))
+	for _, s := range ss {
+		e.str(s)
+	}
 }
 
-type sourceRec struct {
-	URL         string    `json:"u"`
-	Title       string    `json:"t,omitempty"`
-	Publisher   string    `json:"p,omitempty"`
-	PublishedAt time.Time `json:"pa,omitzero"`
-	CreatedAt   time.Time `json:"ca"`
-	UpdatedAt   time.Time `json:"ua"`
+var precCodes = map[domain.Precision]byte{domain.PrecisionDay: 1, domain.PrecisionMonth: 2, domain.PrecisionYear: 3, domain.PrecisionInterval: 4}
+
+func (e *enc) date(p domain.PartialDate) {
+	if p.IsZero() {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.b = append(e.b, precCodes[p.Precision()])
+	e.b = binary.AppendVarint(e.b, int64(p.Start()))
+	e.b = binary.AppendVarint(e.b, int64(p.End()))
 }
 
-type statementRec struct {
-	ExternalID string             `json:"x,omitempty"`
-	Text       string             `json:"t"`
-	Kind       string             `json:"k"`
-	SpeakerID  domain.ID          `json:"s"`
-	SaidOn     domain.PartialDate `json:"d,omitzero"`
-	DateText   string             `json:"dt,omitempty"`
-	Location   string             `json:"l,omitempty"`
-	Context    string             `json:"c,omitempty"`
-	Language   string             `json:"g,omitempty"`
-	TopicIDs   []domain.ID        `json:"tp,omitempty"`
-	SourceIDs  []domain.ID        `json:"so,omitempty"`
-	CreatedAt  time.Time          `json:"ca"`
-	UpdatedAt  time.Time          `json:"ua"`
+// dec reads what enc wrote; the first error sticks and later reads return
+// zero values, so decoders check once at the end.
+type dec struct {
+	b   []byte
+	err error
 }
 
-type positionRec struct {
-	SpeakerID   domain.ID          `json:"s"`
-	TopicID     domain.ID          `json:"t"`
-	Stance      string             `json:"st"`
-	Summary     string             `json:"m,omitempty"`
-	AsOf        domain.PartialDate `json:"a"`
-	EvidenceIDs []domain.ID        `json:"e,omitempty"`
-	CreatedAt   time.Time          `json:"ca"`
-	UpdatedAt   time.Time          `json:"ua"`
+var errCorrupt = errors.New("record is truncated or malformed")
+
+func newDec(b []byte) *dec {
+	d := &dec{b: b}
+	if len(b) == 0 || b[0] != recordFormat {
+		d.err = fmt.Errorf("unknown record format")
+		return d
+	}
+	d.b = b[1:]
+	return d
+}
+
+func (d *dec) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *dec) int() int64 {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Varint(d.b)
+	if k <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *dec) str() string {
+	n := d.uint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return ""
+	}
+	// string() copies: values must not point into bbolt's memory map.
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *dec) id() domain.ID { return domain.ID(d.uint()) }
+
+func (d *dec) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) { // every item takes at least a byte
+		d.err = errCorrupt
+		return 0
+	}
+	return int(n)
+}
+
+func (d *dec) ids() []domain.ID {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]domain.ID, n)
+	for i := range out {
+		out[i] = d.id()
+	}
+	return out
+}
+
+func (d *dec) strs() []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
+func (d *dec) time() time.Time {
+	n := d.int()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (d *dec) date() domain.PartialDate {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errCorrupt
+		return domain.PartialDate{}
+	}
+	code := d.b[0]
+	d.b = d.b[1:]
+	if code == 0 {
+		return domain.PartialDate{}
+	}
+	start, end := d.int(), d.int()
+	if d.err != nil || start < math.MinInt32 || end > math.MaxInt32 {
+		d.err = errCorrupt
+		return domain.PartialDate{}
+	}
+	p, err := domain.RestorePartialDate(domain.Day(start), domain.Day(end), precisionOf(code))
+	if err != nil {
+		d.err = err
+	}
+	return p
+}
+
+func precisionOf(code byte) domain.Precision {
+	for p, c := range precCodes {
+		if c == code {
+			return p
+		}
+	}
+	return ""
+}
+
+func (d *dec) done(what string, id domain.ID) error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	if d.err != nil {
+		return fmt.Errorf("decode %s %d: %w", what, id, d.err)
+	}
+	return nil
 }
 
 func encodeSpeaker(s *domain.Speaker) ([]byte, error) {
-	r := speakerRec{Key: s.Key, Name: s.Name, Kind: string(s.Kind), Aliases: s.Aliases,
-		Description: s.Description, Country: s.Country, WikidataID: s.WikidataID,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
-	for _, ro := range s.Roles {
-		r.Roles = append(r.Roles, roleRec{Title: ro.Title, OrgID: ro.OrgID, From: ro.From, To: ro.To})
+	e := newEnc()
+	e.str(s.Key)
+	e.str(s.Name)
+	e.str(string(s.Kind))
+	e.strs(s.Aliases)
+	e.str(s.Description)
+	e.str(s.Country)
+	e.str(s.WikidataID)
+	e.uint(uint64(len(s.Roles)))
+	for _, r := range s.Roles {
+		e.str(r.Title)
+		e.id(r.OrgID)
+		e.date(r.From)
+		e.date(r.To)
 	}
-	return json.Marshal(&r)
+	e.time(s.CreatedAt)
+	e.time(s.UpdatedAt)
+	return e.b, nil
 }
 
 func decodeSpeaker(id domain.ID, b []byte) (*domain.Speaker, error) {
-	var r speakerRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("decode speaker %d: %w", id, err)
+	d := newDec(b)
+	s := &domain.Speaker{ID: id, Key: d.str(), Name: d.str(), Kind: domain.SpeakerKind(d.str()),
+		Aliases: d.strs(), Description: d.str(), Country: d.str(), WikidataID: d.str()}
+	if n := d.count(); n > 0 {
+		s.Roles = make([]domain.Role, n)
+		for i := range s.Roles {
+			s.Roles[i] = domain.Role{Title: d.str(), OrgID: d.id(), From: d.date(), To: d.date()}
+		}
 	}
-	s := &domain.Speaker{ID: id, Key: r.Key, Name: r.Name, Kind: domain.SpeakerKind(r.Kind),
-		Aliases: r.Aliases, Description: r.Description, Country: r.Country,
-		WikidataID: r.WikidataID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	for _, ro := range r.Roles {
-		s.Roles = append(s.Roles, domain.Role{Title: ro.Title, OrgID: ro.OrgID, From: ro.From, To: ro.To})
-	}
-	return s, nil
+	s.CreatedAt, s.UpdatedAt = d.time(), d.time()
+	return s, d.done("speaker", id)
 }
 
 func encodeTopic(t *domain.Topic) ([]byte, error) {
-	return json.Marshal(&topicRec{Key: t.Key, Name: t.Name, Description: t.Description,
-		ParentID: t.ParentID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
+	e := newEnc()
+	e.str(t.Key)
+	e.str(t.Name)
+	e.str(t.Description)
+	e.id(t.ParentID)
+	e.time(t.CreatedAt)
+	e.time(t.UpdatedAt)
+	return e.b, nil
 }
 
 func decodeTopic(id domain.ID, b []byte) (*domain.Topic, error) {
-	var r topicRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("decode topic %d: %w", id, err)
-	}
-	return &domain.Topic{ID: id, Key: r.Key, Name: r.Name, Description: r.Description,
-		ParentID: r.ParentID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+	d := newDec(b)
+	t := &domain.Topic{ID: id, Key: d.str(), Name: d.str(), Description: d.str(), ParentID: d.id(),
+		CreatedAt: d.time(), UpdatedAt: d.time()}
+	return t, d.done("topic", id)
 }
 
 func encodeSource(s *domain.Source) ([]byte, error) {
-	return json.Marshal(&sourceRec{URL: s.URL, Title: s.Title, Publisher: s.Publisher,
-		PublishedAt: s.PublishedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt})
+	e := newEnc()
+	e.str(s.URL)
+	e.str(s.Title)
+	e.str(s.Publisher)
+	e.time(s.PublishedAt)
+	e.time(s.CreatedAt)
+	e.time(s.UpdatedAt)
+	return e.b, nil
 }
 
 func decodeSource(id domain.ID, b []byte) (*domain.Source, error) {
-	var r sourceRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("decode source %d: %w", id, err)
-	}
-	return &domain.Source{ID: id, URL: r.URL, Title: r.Title, Publisher: r.Publisher,
-		PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+	d := newDec(b)
+	s := &domain.Source{ID: id, URL: d.str(), Title: d.str(), Publisher: d.str(), PublishedAt: d.time(),
+		CreatedAt: d.time(), UpdatedAt: d.time()}
+	return s, d.done("source", id)
 }
 
 func encodeStatement(s *domain.Statement) ([]byte, error) {
-	return json.Marshal(&statementRec{ExternalID: s.ExternalID, Text: s.Text, Kind: string(s.Kind),
-		SpeakerID: s.SpeakerID, SaidOn: s.SaidOn, DateText: s.DateText, Location: s.Location,
-		Context: s.Context, Language: s.Language, TopicIDs: s.TopicIDs, SourceIDs: s.SourceIDs,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt})
+	e := newEnc()
+	e.str(s.ExternalID)
+	e.str(s.Text)
+	e.str(string(s.Kind))
+	e.id(s.SpeakerID)
+	e.date(s.SaidOn)
+	e.str(s.DateText)
+	e.str(s.Location)
+	e.str(s.Context)
+	e.str(s.Language)
+	e.ids(s.TopicIDs)
+	e.ids(s.SourceIDs)
+	e.time(s.CreatedAt)
+	e.time(s.UpdatedAt)
+	return e.b, nil
 }
 
 func decodeStatement(id domain.ID, b []byte) (*domain.Statement, error) {
-	var r statementRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("decode statement %d: %w", id, err)
-	}
-	return &domain.Statement{ID: id, ExternalID: r.ExternalID, Text: r.Text,
-		Kind: domain.StatementKind(r.Kind), SpeakerID: r.SpeakerID, SaidOn: r.SaidOn,
-		DateText: r.DateText, Location: r.Location, Context: r.Context, Language: r.Language,
-		TopicIDs: r.TopicIDs, SourceIDs: r.SourceIDs, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+	d := newDec(b)
+	s := &domain.Statement{ID: id, ExternalID: d.str(), Text: d.str(), Kind: domain.StatementKind(d.str()),
+		SpeakerID: d.id(), SaidOn: d.date(), DateText: d.str(), Location: d.str(), Context: d.str(),
+		Language: d.str(), TopicIDs: d.ids(), SourceIDs: d.ids(), CreatedAt: d.time(), UpdatedAt: d.time()}
+	return s, d.done("statement", id)
 }
 
 func encodePosition(p *domain.Position) ([]byte, error) {
-	return json.Marshal(&positionRec{SpeakerID: p.SpeakerID, TopicID: p.TopicID, Stance: string(p.Stance),
-		Summary: p.Summary, AsOf: p.AsOf, EvidenceIDs: p.EvidenceIDs,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt})
+	e := newEnc()
+	e.id(p.SpeakerID)
+	e.id(p.TopicID)
+	e.str(string(p.Stance))
+	e.str(p.Summary)
+	e.date(p.AsOf)
+	e.ids(p.EvidenceIDs)
+	e.time(p.CreatedAt)
+	e.time(p.UpdatedAt)
+	return e.b, nil
 }
 
 func decodePosition(id domain.ID, b []byte) (*domain.Position, error) {
-	var r positionRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("decode position %d: %w", id, err)
-	}
-	return &domain.Position{ID: id, SpeakerID: r.SpeakerID, TopicID: r.TopicID,
-		Stance: domain.Stance(r.Stance), Summary: r.Summary, AsOf: r.AsOf,
-		EvidenceIDs: r.EvidenceIDs, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+	d := newDec(b)
+	p := &domain.Position{ID: id, SpeakerID: d.id(), TopicID: d.id(), Stance: domain.Stance(d.str()),
+		Summary: d.str(), AsOf: d.date(), EvidenceIDs: d.ids(), CreatedAt: d.time(), UpdatedAt: d.time()}
+	return p, d.done("position", id)
 }

@@ -97,12 +97,17 @@ func (it *iter) set(k, v []byte) {
 // same shape, without duplicates: a statement filed under a topic and its
 // subtopic comes once.
 type merged struct {
-	its  []*iter
-	desc bool
-	cur  []byte
+	its   []*iter
+	desc  bool
+	cur   []byte
+	begun bool // start has run since the last change of direction
 }
 
+// started reports whether the source has been positioned.
+func (m *merged) started() bool { return m.begun }
+
 func (m *merged) start(from []byte, inclusive, desc bool) {
+	m.begun = true
 	m.desc = desc
 	for _, it := range m.its {
 		it.start(from, inclusive, desc)

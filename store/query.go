@@ -8,137 +8,126 @@ import (
 	"parley/domain"
 )
 
-// stmtQuery is a planned statement query: the index that drives it (the
-// union of some prefixes of one bucket, restricted to a range of sort keys
-// by the date bounds) and the checks for the filters that index does not
-// answer, made on each candidate.
+// stmtQuery is a planned statement query. Every filter that an index
+// answers is a dim: the union of some prefixes of one index bucket. Every
+// statement index ends in the sort key, so each dim streams in date order,
+// narrowed to the date bounds, and the dims are intersected by leapfrogging
+// (each dim seeks to the key the others have reached) without reading a
+// record. Only what no index holds is checked on the record: stop words
+// and quoted phrases.
 type stmtQuery struct {
 	t      *txn
-	bucket []byte
-	prefix [][]byte
+	dims   []dim // ascending cost; empty means every statement
 	lo, hi []byte
-	empty  bool // a filter matches nothing (an unknown key)
+	empty  bool // a filter matches nothing (an unknown key, say)
 
-	from     domain.Day // date lower bound when hasFrom
-	hasFrom  bool
-	hasTo    bool
-	speakers map[domain.ID]bool
-	topics   map[domain.ID]bool
-	kinds    map[domain.StatementKind]bool
-	sourceID domain.ID
-	words    []string   // every token must occur
-	phrases  [][]string // each phrase must occur as consecutive tokens
-	// countries is checked through the speaker, cached per query.
-	countries    map[string]bool
-	countryCache map[domain.ID]string
-	needRecord   bool
+	from    domain.Day // date lower bound when hasFrom
+	hasFrom bool
+	// words are checked on the record: the stop words among the search
+	// words, which have no postings.
+	words   []string
+	phrases [][]string // each must occur as consecutive tokens
 }
 
-// dim is one filter that an index can answer: the prefixes to union and
-// their total entry count, the planner's estimate of its cost.
+// dim is one filter an index answers: the prefixes to union and their
+// total entry count, the planner's estimate of its cost.
 type dim struct {
 	bucket   []byte
 	prefixes [][]byte
 	cost     int
-	name     string
 }
 
-// planStatements chooses the cheapest index for f: the filter whose
-// prefixes hold the fewest entries drives the scan; the date bounds narrow
-// every index (its keys end in the sort key); the rest are checked.
+// planStatements turns a filter into dims and checks.
 func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 	q := &stmtQuery{t: t}
-	var dims []dim
-	add := func(name string, bucket []byte, prefixes [][]byte) {
+	add := func(bucket []byte, prefixes [][]byte) {
+		if len(prefixes) == 0 {
+			q.empty = true
+			return
+		}
 		cost := 0
 		for _, p := range prefixes {
 			cost += t.prefixCount(bucket, p)
 		}
-		dims = append(dims, dim{bucket, prefixes, cost, name})
+		q.dims = append(q.dims, dim{bucket, prefixes, cost})
 	}
 
 	if len(f.Speakers) > 0 {
-		q.speakers = map[domain.ID]bool{}
 		var ps [][]byte
+		seen := map[domain.ID]bool{}
 		for _, key := range f.Speakers {
-			if id := t.lookupID(bSpeakerKey, []byte(key)); id != 0 && !q.speakers[id] {
-				q.speakers[id] = true
+			if id := t.lookupID(bSpeakerKey, []byte(key)); id != 0 && !seen[id] {
+				seen[id] = true
 				ps = append(ps, idKey(id))
 			}
 		}
-		add("speakers", bSxSpeaker, ps)
+		add(bSxSpeaker, ps)
 	}
 	if len(f.Topics) > 0 {
-		q.topics = map[domain.ID]bool{}
 		var ps [][]byte
+		seen := map[domain.ID]bool{}
 		for _, key := range f.Topics {
 			id := t.lookupID(bTopicKey, []byte(key))
 			if id == 0 {
 				continue
 			}
 			for _, sub := range t.subtree(id) {
-				if !q.topics[sub] {
-					q.topics[sub] = true
+				if !seen[sub] {
+					seen[sub] = true
 					ps = append(ps, idKey(sub))
 				}
 			}
 		}
-		add("topics", bSxTopic, ps)
+		add(bSxTopic, ps)
 	}
 	if len(f.Countries) > 0 {
-		q.countries = map[string]bool{}
-		q.countryCache = map[domain.ID]string{}
 		var ps [][]byte
+		seen := map[string]bool{}
 		for _, c := range f.Countries {
 			c = strings.ToUpper(strings.TrimSpace(c))
-			if len(c) == 2 && !q.countries[c] {
-				q.countries[c] = true
+			if len(c) == 2 && !seen[c] {
+				seen[c] = true
 				ps = append(ps, []byte(c))
 			}
 		}
-		add("countries", bSxCountry, ps)
+		add(bSxCountry, ps)
 	}
 	if len(f.Kinds) > 0 {
-		q.kinds = map[domain.StatementKind]bool{}
 		var ps [][]byte
+		seen := map[domain.StatementKind]bool{}
 		for _, k := range f.Kinds {
 			if !k.Valid() {
 				return nil, domain.FieldErrorf([]string{"kinds"}, "%q is not one of QUOTE, PARAPHRASE", k)
 			}
-			if !q.kinds[k] {
-				q.kinds[k] = true
+			if !seen[k] {
+				seen[k] = true
 				ps = append(ps, kindByte(k))
 			}
 		}
-		add("kinds", bSxKind, ps)
+		add(bSxKind, ps)
 	}
 	if f.Source != "" {
 		var ps [][]byte
 		if u, err := domain.NormalizeURL(f.Source); err == nil {
 			if id := t.lookupID(bSourceURL, []byte(u)); id != 0 {
-				q.sourceID = id
 				ps = append(ps, idKey(id))
 			}
 		}
-		add("source", bSxSource, ps)
+		add(bSxSource, ps)
 	}
 	if strings.TrimSpace(f.Search) != "" {
 		words, phrases := parseSearch(f.Search)
 		if len(words) == 0 {
 			return nil, domain.FieldErrorf([]string{"search"}, "has no words to search for")
 		}
-		q.words, q.phrases = words, phrases
+		q.phrases = phrases
 		for _, w := range words {
-			// Stop words and overlong tokens are not indexed; they
-			// are checked on the candidates of the other filters.
 			if indexable(w) {
-				add("word "+w, bSxWord, [][]byte{wordPrefix(w)})
+				add(bSxWord, [][]byte{wordPrefix(w)})
+			} else {
+				// Stop words and overlong tokens have no postings.
+				q.words = append(q.words, w)
 			}
-		}
-	}
-	for _, d := range dims {
-		if len(d.prefixes) == 0 {
-			q.empty = true
 		}
 	}
 
@@ -147,42 +136,17 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		q.lo = dayBound(f.SaidFrom.Start() - domain.Day(t.maxWidth()))
 	}
 	if !f.SaidTo.IsZero() {
-		q.hasTo = true
 		q.hi = dayUpper(f.SaidTo.End())
 		if q.lo == nil {
 			// Unknown dates (all-zero keys) never match a date bound.
 			q.lo = dayBound(domain.Day(-1<<31 + 1))
 		}
 	}
-	if q.hasFrom && q.hasTo && f.SaidTo.End() < f.SaidFrom.Start() {
+	if q.hasFrom && !f.SaidTo.IsZero() && f.SaidTo.End() < f.SaidFrom.Start() {
 		q.empty = true
 	}
-
-	q.bucket, q.prefix = bSxAll, [][]byte{nil}
-	if len(dims) > 0 {
-		best := slices.MinFunc(dims, func(a, b dim) int { return a.cost - b.cost })
-		q.bucket, q.prefix = best.bucket, best.prefixes
-		// The driving filter needs no check; drop it.
-		switch {
-		case best.name == "speakers":
-			q.speakers = nil
-		case best.name == "topics":
-			q.topics = nil
-		case best.name == "countries":
-			q.countries = nil
-		case best.name == "kinds":
-			q.kinds = nil
-		case best.name == "source":
-			q.sourceID = 0
-		case strings.HasPrefix(best.name, "word "):
-			// A single-word search is answered by its index alone.
-			if len(q.words) == 1 && len(q.phrases) == 0 {
-				q.words = nil
-			}
-		}
-	}
-	q.needRecord = q.speakers != nil || q.topics != nil || q.countries != nil || q.kinds != nil ||
-		q.sourceID != 0 || len(q.words) > 0 || len(q.phrases) > 0
+	// The cheapest dim leads the leapfrog: it proposes the fewest keys.
+	slices.SortStableFunc(q.dims, func(a, b dim) int { return a.cost - b.cost })
 	return q, nil
 }
 
@@ -213,8 +177,9 @@ func containsSeq(toks, phrase []string) bool {
 	return false
 }
 
-// match checks a candidate: its sort key against the date bound the index
-// range cannot express, then the record against the other filters.
+// match checks a candidate the dims agreed on: the date bound the index
+// range cannot express, on the key; then what no index holds, on the
+// record.
 func (q *stmtQuery) match(sk []byte) (*domain.Statement, bool, error) {
 	if q.hasFrom {
 		end, ok := endDay(sk)
@@ -225,35 +190,6 @@ func (q *stmtQuery) match(sk []byte) (*domain.Statement, bool, error) {
 	s, err := q.t.Statement(getID(sk[dateKeyLen:]))
 	if err != nil {
 		return nil, false, err
-	}
-	if !q.needRecord {
-		return s, true, nil
-	}
-	if q.speakers != nil && !q.speakers[s.SpeakerID] {
-		return nil, false, nil
-	}
-	if q.kinds != nil && !q.kinds[s.Kind] {
-		return nil, false, nil
-	}
-	if q.sourceID != 0 && !slices.Contains(s.SourceIDs, q.sourceID) {
-		return nil, false, nil
-	}
-	if q.topics != nil && !slices.ContainsFunc(s.TopicIDs, func(id domain.ID) bool { return q.topics[id] }) {
-		return nil, false, nil
-	}
-	if q.countries != nil {
-		c, ok := q.countryCache[s.SpeakerID]
-		if !ok {
-			sp, err := q.t.Speaker(s.SpeakerID)
-			if err != nil {
-				return nil, false, err
-			}
-			c = sp.Country
-			q.countryCache[s.SpeakerID] = c
-		}
-		if !q.countries[c] {
-			return nil, false, nil
-		}
 	}
 	if len(q.words) > 0 || len(q.phrases) > 0 {
 		toks := domain.Tokens(s.Text)
@@ -271,20 +207,118 @@ func (q *stmtQuery) match(sk []byte) (*domain.Statement, bool, error) {
 	return s, true, nil
 }
 
+// keys returns the query's candidate keys as a source in date order.
+func (q *stmtQuery) keys() source {
+	if q.empty {
+		return &merged{}
+	}
+	if len(q.dims) == 0 {
+		return &merged{its: []*iter{newIter(q.t.b(bSxAll), nil, q.lo, q.hi)}}
+	}
+	parts := make([]*merged, len(q.dims))
+	for i, d := range q.dims {
+		m := &merged{}
+		for _, p := range d.prefixes {
+			m.its = append(m.its, newIter(q.t.b(d.bucket), p, q.lo, q.hi))
+		}
+		parts[i] = m
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return &intersect{parts: parts}
+}
+
 // dateList is the query's result in date order.
 func (q *stmtQuery) dateList(desc bool) *list[*domain.Statement] {
-	m := &merged{}
-	if !q.empty {
-		for _, p := range q.prefix {
-			m.its = append(m.its, newIter(q.t.b(q.bucket), p, q.lo, q.hi))
-		}
-	}
-	return &list[*domain.Statement]{src: m, desc: desc, load: func(k, _ []byte) (*domain.Statement, bool, error) {
+	return &list[*domain.Statement]{src: q.keys(), desc: desc, load: func(k, _ []byte) (*domain.Statement, bool, error) {
 		return q.match(k)
 	}}
 }
 
 // unfiltered reports whether the query selects every statement.
 func (q *stmtQuery) unfiltered() bool {
-	return !q.empty && q.lo == nil && q.hi == nil && bytes.Equal(q.bucket, bSxAll) && !q.needRecord
+	return !q.empty && len(q.dims) == 0 && q.lo == nil && q.hi == nil && len(q.words) == 0 && len(q.phrases) == 0
 }
+
+// counted reports whether one index counter is the exact match count.
+func (q *stmtQuery) counted() (bucket, prefix []byte, ok bool) {
+	if q.empty || q.lo != nil || q.hi != nil || len(q.words) > 0 || len(q.phrases) > 0 {
+		return nil, nil, false
+	}
+	switch {
+	case len(q.dims) == 0:
+		return bSxAll, nil, true
+	case len(q.dims) == 1 && len(q.dims[0].prefixes) == 1:
+		return q.dims[0].bucket, q.dims[0].prefixes[0], true
+	}
+	return nil, nil, false
+}
+
+// intersect is the leapfrog join of several sources over the same keys:
+// it yields the keys all of them hold, in their common order, seeking each
+// source to the furthest key any has reached instead of stepping through
+// the keys in between.
+type intersect struct {
+	parts []*merged
+	desc  bool
+	cur   []byte
+}
+
+func (x *intersect) start(from []byte, inclusive, desc bool) {
+	x.desc = desc
+	for _, p := range x.parts[1:] {
+		// A part keeps its position between seeks, but not into a new
+		// scan, which may run the other way.
+		p.begun = false
+	}
+	x.parts[0].start(from, inclusive, desc)
+	x.align()
+}
+
+// beyond reports whether a lies strictly after b in iteration order.
+func (x *intersect) beyond(a, b []byte) bool {
+	c := bytes.Compare(a, b)
+	if x.desc {
+		c = -c
+	}
+	return c > 0
+}
+
+func (x *intersect) align() {
+	lead := x.parts[0]
+	for {
+		k := lead.cur
+		if k == nil {
+			x.cur = nil
+			return
+		}
+		agreed := true
+		for _, p := range x.parts[1:] {
+			if p.cur == nil || x.beyond(k, p.cur) || !p.started() {
+				p.start(k, true, x.desc)
+			}
+			if p.cur == nil {
+				x.cur = nil
+				return
+			}
+			if !bytes.Equal(p.cur, k) {
+				lead.start(p.cur, true, x.desc)
+				agreed = false
+				break
+			}
+		}
+		if agreed {
+			x.cur = k
+			return
+		}
+	}
+}
+
+func (x *intersect) next() {
+	x.parts[0].next()
+	x.align()
+}
+
+func (x *intersect) key() []byte   { return x.cur }
+func (x *intersect) value() []byte { return nil }

@@ -95,11 +95,11 @@ func (s *Store) CountStatements(ctx context.Context, f domain.StatementFilter) (
 		if err != nil {
 			return 0, err
 		}
-		switch {
-		case q.empty:
+		if q.empty {
 			return 0, nil
-		case len(q.prefix) == 1 && !q.needRecord && q.lo == nil && q.hi == nil:
-			return t.prefixCount(q.bucket, q.prefix[0]), nil
+		}
+		if bucket, prefix, ok := q.counted(); ok {
+			return t.prefixCount(bucket, prefix), nil
 		}
 		return q.dateList(false).count()
 	})
