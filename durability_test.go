@@ -298,13 +298,15 @@ func testMaxSize(t *testing.T, bin string) {
 	}
 	var r struct {
 		Errors []struct {
+			Message    string
 			Extensions struct{ Code string }
 		}
 	}
 	_ = json.NewDecoder(res.Body).Decode(&r)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "INTERNAL" {
-		t.Fatalf("the write past the bound: HTTP %d %+v; want one INTERNAL error", res.StatusCode, r.Errors)
+	if res.StatusCode != http.StatusOK || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "INTERNAL" ||
+		!strings.Contains(r.Errors[0].Message, "database is full") {
+		t.Fatalf("the write past the bound: HTTP %d %+v; want one INTERNAL error saying the database is full", res.StatusCode, r.Errors)
 	}
 	if !strings.Contains(p.stderr.String(), "maximum size") {
 		t.Errorf("the log does not say the database is full:\n%s", p.stderr.String())

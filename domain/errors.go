@@ -72,3 +72,9 @@ func WithPath(err error, prefix ...string) error {
 func ErrNotFound(typ, what string) *Error {
 	return Errorf(CodeNotFound, "%s %s does not exist", typ, what)
 }
+
+// ErrStorageFull reports that the database reached its configured maximum
+// size. It is INTERNAL, since the client did nothing wrong, but unlike other
+// internal errors its message is shown: it says what happened and that
+// nothing was written, which a client needs to know to retry later.
+var ErrStorageFull = &Error{Code: CodeInternal, Message: "the database is full (it reached its configured maximum size); nothing was written, try again after an operator has made room"}

@@ -50,7 +50,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			if derr != errPanic { // recoverPanic has logged it, with the stack
 				logError(ctx, err)
 			}
-			out.Message = internalMessage
+			if derr != domain.ErrStorageFull { // the one internal error meant for clients
+				out.Message = internalMessage
+			}
 			return out
 		}
 		field := derr.Path

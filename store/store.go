@@ -277,6 +277,10 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	if err == nil && len(changes) > 0 {
 		s.notify(changes)
 	}
+	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
+		// bbolt has rolled the transaction back; the file is intact.
+		return fmt.Errorf("%w (%v)", domain.ErrStorageFull, err)
+	}
 	return err
 }
 
