@@ -52,6 +52,7 @@ in use (runtime/metrics, not RSS).
 `, stderr)
 	n := fs.Int("n", 10000, "number of statements")
 	seed := fs.Uint64("seed", 1, "generator seed")
+	chrono := fs.Bool("chronological", false, "import the statements in date order, as an archive would be")
 	batch := fs.Int("batch", 1000, "records per importStatements call")
 	db := fs.String("db", "", "keep the database in this new `file` (for bench query); default a temporary file, removed")
 	progress := fs.Bool("progress", false, "show the import client's progress on stderr")
@@ -88,7 +89,7 @@ in use (runtime/metrics, not RSS).
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	defer slog.SetDefault(prev)
 	cfg := bench.ImportConfig{
-		N: *n, Seed: *seed, BatchSize: *batch,
+		N: *n, Seed: *seed, BatchSize: *batch, Chronological: *chrono,
 		Handler: newHandler(st, serveConfig{ImportMaxRecords: max(*batch, graph.DefaultMaxImportRecords)}),
 		Path:    endpoint,
 	}

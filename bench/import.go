@@ -17,9 +17,11 @@ import (
 
 // ImportConfig sets up a W1 run.
 type ImportConfig struct {
-	N         int    // statements to generate and import
-	Seed      uint64 // the generator's seed
-	BatchSize int    // records per importStatements call; 0 means 1,000
+	N    int    // statements to generate and import
+	Seed uint64 // the generator's seed
+	// Chronological imports the statements in date order (gen.Config).
+	Chronological bool
+	BatchSize     int // records per importStatements call; 0 means 1,000
 	// Handler is the server under test; it must serve the GraphQL API at
 	// Path (default "/graphql"). Import serves it on a loopback port of
 	// its own, so requests cross a real HTTP stack.
@@ -76,7 +78,7 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	records := streamRecords(ctx, gen.Config{N: cfg.N, Seed: cfg.Seed})
+	records := streamRecords(ctx, gen.Config{N: cfg.N, Seed: cfg.Seed, Chronological: cfg.Chronological})
 	defer records.Close()
 
 	acks := &ackClock{}
