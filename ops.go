@@ -49,13 +49,14 @@ const (
 
 // newLogger returns the server's logger, writing text or JSON lines to w.
 // Every line logged with a request's context carries its request id.
-func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+func newLogger(format string, level slog.Level, w io.Writer) (*slog.Logger, error) {
 	var h slog.Handler
+	opts := &slog.HandlerOptions{Level: level}
 	switch format {
 	case "text", "":
-		h = slog.NewTextHandler(w, nil)
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		h = slog.NewJSONHandler(w, nil)
+		h = slog.NewJSONHandler(w, opts)
 	default:
 		return nil, fmt.Errorf("log format %q: use text or json", format)
 	}

@@ -30,7 +30,7 @@ func opsServer(t *testing.T, cfg serveConfig) (base string, log *bytes.Buffer) {
 	st := openStore(t)
 	loadSample(t, st)
 	log = &bytes.Buffer{}
-	logger, err := newLogger("json", &syncWriter{w: log})
+	logger, err := newLogger("json", slog.LevelInfo, &syncWriter{w: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		logger, err := newLogger(cfg.LogFormat, stderr)
+		logger, err := newLogger(cfg.LogFormat, cfg.LogLevel, stderr)
 		if err != nil {
 			return err // parseServeFlags has checked the format
 		}
@@ -113,6 +113,9 @@ type serveConfig struct {
 	MaxImportBody int64
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// LogLevel is the least severe level logged; at WARN the per-request
+	// access log lines (INFO) are left out.
+	LogLevel slog.Level
 	// SlowQuery is the duration above which an operation is logged as
 	// slow; 0 logs none.
 	SlowQuery time.Duration
@@ -152,6 +155,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"largest body in `bytes` of a request that calls importStatements (env PARLEY_MAX_IMPORT_BODY)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "PARLEY_LOG_FORMAT", "text"),
 		"log `format`: text or json (env PARLEY_LOG_FORMAT)")
+	fs.TextVar(&cfg.LogLevel, "log-level", envLevel(getenv, "PARLEY_LOG_LEVEL"),
+		"least severe `level` logged: debug, info, warn or error; warn leaves out the per-request lines (env PARLEY_LOG_LEVEL)")
 	fs.DurationVar(&cfg.SlowQuery, "slow-query", envDuration(getenv, "PARLEY_SLOW_QUERY", defaultSlowQuery),
 		"log operations that take longer than this `duration`; 0 logs none (env PARLEY_SLOW_QUERY)")
 	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", envInt(getenv, "PARLEY_SUBSCRIPTION_BUFFER", graph.DefaultSubscriptionBuffer),
@@ -196,6 +201,16 @@ func envDuration(getenv func(string) string, name string, def time.Duration) tim
 		return d
 	}
 	return def
+}
+
+// envLevel reads a log level from the environment, info when unset or
+// invalid; flag parsing reports invalid values given on the command line.
+func envLevel(getenv func(string) string, name string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(getenv(name)))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // envInt reads an integer environment variable, def when unset or invalid;

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -49,6 +50,9 @@ func TestParseServeFlags(t *testing.T) {
 			want: limits(serveConfig{Addr: "127.0.0.1:0", DB: "x.db", CORSOrigins: []string{"*"}}),
 		},
 		{name: "sample flag", args: []string{"-sample"}, want: limits(serveConfig{Addr: defaults.Addr, DB: defaults.DB, Sample: true})},
+		{name: "log level flag", args: []string{"--log-level", "warn"}, want: func() serveConfig { c := defaults; c.LogLevel = slog.LevelWarn; return c }()},
+		{name: "log level from environment", env: map[string]string{"PARLEY_LOG_LEVEL": "ERROR"}, want: func() serveConfig { c := defaults; c.LogLevel = slog.LevelError; return c }()},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: errUsage},
 		{
 			name: "limits",
 			args: []string{"--import-max-records", "100", "--max-body", "2048"},
