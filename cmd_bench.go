@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -21,9 +22,10 @@ import (
 // runBench runs the benchmarks of docs/benchmarks.md: bench import (W1)
 // and bench query (Q1–Q5 under load).
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const usage = "Usage: parley bench import|query [flags]\n\n" +
+	const usage = "Usage: parley bench import|query|stub [flags]\n\n" +
 		"  import  W1: import N generated statements through the HTTP mutation\n" +
-		"  query   Q1-Q5: load a running server, optionally against the floor server\n"
+		"  query   Q1-Q5: load a running server, optionally against the floor server\n" +
+		"  stub    serve the real handler over a store-less stub: the GraphQL layer's ceiling\n"
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -33,6 +35,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return runBenchImport(ctx, args[1:], stdout, stderr)
 	case "query":
 		return runBenchQuery(ctx, args[1:], getenv, stdout, stderr)
+	case "stub":
+		return runBenchStub(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stderr, usage)
 		return nil
@@ -184,4 +188,30 @@ give each query's throughput as a share of it. Only loopback URLs are taken.
 		}
 	}
 	return nil
+}
+
+func runBenchStub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench stub", `Usage: parley bench stub [--addr 127.0.0.1:8090] [-positions 1500]
+
+Serve the real HTTP handler over a store-less stub whose reads answer at
+once with fixed Q1-Q5-shaped results, until interrupted; then load it with
+parley bench query. What it reaches is the GraphQL layer's own ceiling: the
+most any store could give. Loopback addresses only.
+`, stderr)
+	addr := fs.String("addr", "127.0.0.1:8090", "listen `address` (loopback)")
+	positions := fs.Int("positions", 1500, "entries of the stance map (about 1,500 at 1M statements)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		fmt.Fprintln(stderr, "parley bench stub: --addr must be a loopback address such as 127.0.0.1:8090")
+		return errUsage
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return serveOn(ctx, ln, newHandler(bench.NewStub(*positions), serveConfig{}), stdout)
 }

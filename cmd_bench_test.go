@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"parley/bench"
 	"parley/store"
 )
 
@@ -80,4 +83,22 @@ func openStoreAt(t *testing.T, path string) *store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// TestBenchStubAnswersEveryQuery checks that the store-less stub behind
+// "parley bench stub" answers Q1–Q5 and the load tool's sampling without
+// an error, so its figures measure the GraphQL layer and nothing else.
+func TestBenchStubAnswersEveryQuery(t *testing.T) {
+	srv := httptest.NewServer(newHandler(bench.NewStub(50), serveConfig{}))
+	t.Cleanup(srv.Close)
+	res, err := bench.Load(t.Context(), bench.LoadConfig{URL: srv.URL + "/graphql", Queries: []string{"Q1", "Q2", "Q3", "Q4", "Q5"},
+		Concurrency: 2, Duration: 200 * time.Millisecond, MaxRequests: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Requests == 0 || r.Errors > 0 {
+			t.Errorf("%s: %d requests, %d errors (%s)", r.Query, r.Requests, r.Errors, r.FirstError)
+		}
+	}
 }
