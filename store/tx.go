@@ -217,22 +217,34 @@ func (t *txn) stamp(created, updated *time.Time, old time.Time) {
 	*updated = t.now
 }
 
+// record reads and decodes the record id of a bucket, NOT_FOUND when it
+// is missing.
+func record[T any](t *txn, bucket []byte, typ string, id domain.ID, decode func(domain.ID, []byte) (*T, error)) (*T, error) {
+	v := t.b(bucket).Get(idKey(id))
+	if v == nil {
+		return nil, domain.ErrNotFound(typ, fmt.Sprintf("with id %d", id))
+	}
+	return decode(id, v)
+}
+
+// recordBy reads the record a unique index names, NOT_FOUND when the
+// index has no entry for key.
+func recordBy[T any](t *txn, index []byte, key, typ, what string, get func(domain.ID) (*T, error)) (*T, error) {
+	id := t.lookupID(index, []byte(key))
+	if id == 0 {
+		return nil, domain.ErrNotFound(typ, what)
+	}
+	return get(id)
+}
+
 // ---- speakers ----
 
 func (t *txn) Speaker(id domain.ID) (*domain.Speaker, error) {
-	v := t.b(bSpeakers).Get(idKey(id))
-	if v == nil {
-		return nil, domain.ErrNotFound("speaker", fmt.Sprintf("with id %d", id))
-	}
-	return decodeSpeaker(id, v)
+	return record(t, bSpeakers, "speaker", id, decodeSpeaker)
 }
 
 func (t *txn) SpeakerByKey(key string) (*domain.Speaker, error) {
-	id := t.lookupID(bSpeakerKey, []byte(key))
-	if id == 0 {
-		return nil, domain.ErrNotFound("speaker", fmt.Sprintf("%q", key))
-	}
-	return t.Speaker(id)
+	return recordBy(t, bSpeakerKey, key, "speaker", fmt.Sprintf("%q", key), t.Speaker)
 }
 
 func (t *txn) PutSpeaker(s *domain.Speaker) error {
@@ -384,19 +396,11 @@ func (t *txn) deleteSpeaker(id domain.ID, cascade bool) error {
 // ---- topics ----
 
 func (t *txn) Topic(id domain.ID) (*domain.Topic, error) {
-	v := t.b(bTopics).Get(idKey(id))
-	if v == nil {
-		return nil, domain.ErrNotFound("topic", fmt.Sprintf("with id %d", id))
-	}
-	return decodeTopic(id, v)
+	return record(t, bTopics, "topic", id, decodeTopic)
 }
 
 func (t *txn) TopicByKey(key string) (*domain.Topic, error) {
-	id := t.lookupID(bTopicKey, []byte(key))
-	if id == 0 {
-		return nil, domain.ErrNotFound("topic", fmt.Sprintf("%q", key))
-	}
-	return t.Topic(id)
+	return recordBy(t, bTopicKey, key, "topic", fmt.Sprintf("%q", key), t.Topic)
 }
 
 func (t *txn) PutTopic(tp *domain.Topic) error {
@@ -529,11 +533,7 @@ func (t *txn) deleteTopic(id domain.ID, cascade bool) error {
 // ---- sources ----
 
 func (t *txn) Source(id domain.ID) (*domain.Source, error) {
-	v := t.b(bSources).Get(idKey(id))
-	if v == nil {
-		return nil, domain.ErrNotFound("source", fmt.Sprintf("with id %d", id))
-	}
-	return decodeSource(id, v)
+	return record(t, bSources, "source", id, decodeSource)
 }
 
 func (t *txn) SourceByURL(raw string) (*domain.Source, error) {
@@ -541,11 +541,7 @@ func (t *txn) SourceByURL(raw string) (*domain.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := t.lookupID(bSourceURL, []byte(u))
-	if id == 0 {
-		return nil, domain.ErrNotFound("source", u)
-	}
-	return t.Source(id)
+	return recordBy(t, bSourceURL, u, "source", u, t.Source)
 }
 
 func (t *txn) PutSource(s *domain.Source) error {
@@ -617,19 +613,11 @@ func (t *txn) deleteSource(id domain.ID, cascade bool) error {
 // ---- statements ----
 
 func (t *txn) Statement(id domain.ID) (*domain.Statement, error) {
-	v := t.b(bStatements).Get(idKey(id))
-	if v == nil {
-		return nil, domain.ErrNotFound("statement", fmt.Sprintf("with id %d", id))
-	}
-	return decodeStatement(id, v)
+	return record(t, bStatements, "statement", id, decodeStatement)
 }
 
 func (t *txn) StatementByExternalID(ext string) (*domain.Statement, error) {
-	id := t.lookupID(bStmtExt, []byte(ext))
-	if id == 0 {
-		return nil, domain.ErrNotFound("statement", fmt.Sprintf("with externalId %q", ext))
-	}
-	return t.Statement(id)
+	return recordBy(t, bStmtExt, ext, "statement", fmt.Sprintf("with externalId %q", ext), t.Statement)
 }
 
 func natKey(s *domain.Statement) []byte {
@@ -638,11 +626,7 @@ func natKey(s *domain.Statement) []byte {
 }
 
 func (t *txn) StatementByNaturalKey(s *domain.Statement) (*domain.Statement, error) {
-	id := t.lookupID(bStmtNat, natKey(s))
-	if id == 0 {
-		return nil, domain.ErrNotFound("statement", "with that speaker, text and date")
-	}
-	return t.Statement(id)
+	return recordBy(t, bStmtNat, string(natKey(s)), "statement", "with that speaker, text and date", t.Statement)
 }
 
 func (t *txn) PutStatement(s *domain.Statement) error {
@@ -675,7 +659,8 @@ func (t *txn) PutStatement(s *domain.Statement) error {
 			return &domain.Error{Code: domain.CodeConflict, Path: []string{"externalId"}, Message: fmt.Sprintf("externalId %q belongs to statement %d", s.ExternalID, id)}
 		}
 	}
-	if id := t.lookupID(bStmtNat, natKey(s)); id != 0 && id != s.ID {
+	nk := natKey(s) // normalizes the text: once per write
+	if id := t.lookupID(bStmtNat, nk); id != 0 && id != s.ID {
 		return &domain.Error{Code: domain.CodeConflict, Path: []string{"text"}, Message: fmt.Sprintf("statement %d has the same speaker, text and date", id)}
 	}
 	if s.ID == 0 {
@@ -710,7 +695,7 @@ func (t *txn) PutStatement(s *domain.Statement) error {
 		}
 	}
 	t.changed(domain.TypeStatement, s.ID, opFor(old == nil))
-	return t.indexStatement(s, speaker.Country)
+	return t.indexStatement(s, speaker.Country, nk)
 }
 
 // maxWidth is the widest saidOn interval ever stored, in days: a statement
@@ -759,7 +744,8 @@ func uniqueTokens(text string) []string {
 // indexable reports whether a token has postings in the search index.
 func indexable(tok string) bool { return len(tok) <= maxTokenLen && !domain.IsStopWord(tok) }
 
-func (t *txn) indexStatement(s *domain.Statement, country string) error {
+// indexStatement writes a statement's index entries; nk is its natural key.
+func (t *txn) indexStatement(s *domain.Statement, country string, nk []byte) error {
 	sk := sortKey(s)
 	for _, e := range statementIndex(s, country) {
 		if err := t.ixPut(e[0], e[1], sk); err != nil {
@@ -771,7 +757,7 @@ func (t *txn) indexStatement(s *domain.Statement, country string) error {
 			return err
 		}
 	}
-	return t.b(bStmtNat).Put(natKey(s), idKey(s.ID))
+	return t.b(bStmtNat).Put(nk, idKey(s.ID))
 }
 
 func (t *txn) unindexStatement(s *domain.Statement, country string) error {
