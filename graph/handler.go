@@ -60,6 +60,12 @@ const DefaultMaxImportRecords = 5000
 // guard and the limits installed. Serve it behind Protect. Callers may add
 // transports and extensions before serving.
 func NewServer(store domain.Store, opts Options) *handler.Server {
+	return newServer(store, opts, true)
+}
+
+// newServer is NewServer with the lean rendering of hot results (lean.go)
+// on or off; tests turn it off to compare with gqlgen's own output.
+func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	if opts.MaxImportRecords <= 0 {
 		opts.MaxImportRecords = DefaultMaxImportRecords
 	}
@@ -88,6 +94,9 @@ func NewServer(store domain.Store, opts Options) *handler.Server {
 	srv.AroundOperations(trackStreams)
 	srv.AroundResponses(streamEvents(store))
 	srv.AroundFields(observeImports(obs))
+	if lean {
+		srv.AroundFields(leanResults)
+	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundRootFields(withLoaders(store))
