@@ -83,7 +83,7 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res}))
 	srv.AddTransport(websocketTransport(opts))
 	srv.AddTransport(spec{transport.GET{}})
-	srv.AddTransport(spec{transport.POST{}})
+	srv.AddTransport(postJSON{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
 	// After APQ, which fills in the query text: guard.go and limits.go.

@@ -9,9 +9,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// gqlgen's GET and POST transports follow the GraphQL-over-HTTP
-// specification closely; spec adjusts the two places where they do not
-// (docs/compatibility.md lists what is left):
+// gqlgen's GET transport follows the GraphQL-over-HTTP specification
+// closely; spec adjusts the two places where it does not (POST has its own
+// transport, post.go; docs/compatibility.md lists what is left):
 //
 //   - A GET request for a mutation is refused with 405 Method Not Allowed
 //     and Allow: POST, as the specification requires; gqlgen answers 406.

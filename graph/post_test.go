@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestPostTransport checks the status, media type and body layout of the
+// POST transport for each kind of outcome and each Accept header.
+func TestPostTransport(t *testing.T) {
+	st := openTestStore(t)
+	loadSampleData(t, st)
+	srv := httptest.NewServer(NewServer(st, Options{}))
+	t.Cleanup(srv.Close)
+
+	const gqlResp = "application/graphql-response+json"
+	cases := []struct {
+		name, accept, body string
+		status             int
+		media              string
+		keys               []string // the top-level members, in order
+	}{
+		{"a query", "", `{"query":"{ statements(first: 1) { edges { cursor } } }"}`, 200, "application/json", []string{"data"}},
+		{"a query for graphql-response", gqlResp, `{"query":"{ statements(first: 1) { edges { cursor } } }"}`, 200, gqlResp, []string{"data"}},
+		{"any type", "*/*", `{"query":"{ __typename }"}`, 200, "application/json", []string{"data"}},
+		{"an unknown type only", "text/html", `{"query":"{ __typename }"}`, 200, gqlResp, []string{"data"}},
+		{"a syntax error", "", `{"query":"{ statements("}`, 422, "application/json", []string{"errors", "data"}},
+		{"a syntax error for graphql-response", gqlResp, `{"query":"{ statements("}`, 400, gqlResp, []string{"errors"}},
+		{"a validation error for graphql-response", gqlResp, `{"query":"{ nope }"}`, 400, gqlResp, []string{"errors"}},
+		{"a field error", gqlResp, `{"query":"{ statements(first: -1) { edges { cursor } } }"}`, 200, gqlResp, []string{"errors", "data"}},
+		{"an unknown variable type", "", `{"query":"query($n: Int!) { statements(first: $n) { edges { cursor } } }","variables":{"n":"x"}}`,
+			422, "application/json", []string{"errors", "data"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, srv.URL, bytes.NewBufferString(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if c.accept != "" {
+				req.Header.Set("Accept", c.accept)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != c.media {
+				t.Errorf("status %d, %s; want %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.media)
+			}
+			dec := json.NewDecoder(resp.Body)
+			var keys []string
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+				t.Fatalf("the body is not a JSON object: %v %v", tok, err)
+			}
+			for dec.More() {
+				tok, err := dec.Token()
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, tok.(string))
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(keys) != len(c.keys) {
+				t.Fatalf("members %v, want %v", keys, c.keys)
+			}
+			for i := range keys {
+				if keys[i] != c.keys[i] {
+					t.Fatalf("members %v, want %v", keys, c.keys)
+				}
+			}
+		})
+	}
+}
