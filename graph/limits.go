@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
@@ -138,7 +139,7 @@ func limitError(name string, max int, pos *ast.Position, format string, args ...
 // installLimits adds the limits and the introspection setting to srv.
 func installLimits(srv *handler.Server, opts Options) {
 	lim := opts.Limits.withDefaults()
-	srv.Use(documentLimits{lim})
+	srv.Use(documentLimits{Limits: lim, passed: lru.New[struct{}](queryCacheSize)})
 	srv.Use(&complexityLimit{max: lim.Complexity})
 	if opts.DisableIntrospection {
 		// Without the Introspection extension gqlgen refuses __schema and
@@ -168,8 +169,13 @@ var noIntrospection = core.Rule{Name: "NoIntrospection", RuleFunc: func(observer
 }}
 
 // documentLimits checks the structural limits on the raw document, before
-// gqlgen parses and validates it.
-type documentLimits struct{ Limits }
+// gqlgen parses and validates it. Clients send the same few documents over
+// and over, so the documents that passed are remembered, as gqlgen
+// remembers parsed ones: the check costs a lookup after the first time.
+type documentLimits struct {
+	Limits
+	passed graphql.Cache[struct{}]
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -179,12 +185,24 @@ var _ interface {
 func (documentLimits) ExtensionName() string                   { return "DocumentLimits" }
 func (documentLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (d documentLimits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if n := countTokens(params.Query, d.Tokens); n > d.Tokens {
+func (d documentLimits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if _, ok := d.passed.Get(ctx, params.Query); ok {
+		return nil
+	}
+	if err := d.check(params.Query); err != nil {
+		return err
+	}
+	d.passed.Add(ctx, params.Query, struct{}{})
+	return nil
+}
+
+// check measures query against the limits.
+func (d documentLimits) check(query string) *gqlerror.Error {
+	if n := countTokens(query, d.Tokens); n > d.Tokens {
 		return limitError("tokens", d.Tokens, nil,
 			"the document has more than %d tokens; send data in variables, which do not count, or split the request", d.Tokens)
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: params.Query})
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
 		return nil // gqlgen parses it again and reports the syntax error
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 
 	"parley/domain"
 )
@@ -241,17 +242,52 @@ func TestLimitsDefaults(t *testing.T) {
 }
 
 // BenchmarkDocumentLimits measures what the structural limits cost a
-// request: lexing and parsing the document once more before gqlgen does.
+// request: lexing and parsing the document once more before gqlgen does
+// (new), or looking up a document that passed before (repeated).
 func BenchmarkDocumentLimits(b *testing.B) {
 	query, err := os.ReadFile("testdata/graphiql-introspection.graphql")
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := documentLimits{DefaultLimits()}
-	params := &graphql.RawParams{Query: string(query)}
-	for b.Loop() {
-		if err := d.MutateOperationParameters(context.Background(), params); err != nil {
-			b.Fatal(err)
+	b.Run("new", func(b *testing.B) {
+		d := documentLimits{Limits: DefaultLimits()}
+		for b.Loop() {
+			if err := d.check(string(query)); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	b.Run("repeated", func(b *testing.B) {
+		d := documentLimits{Limits: DefaultLimits(), passed: lru.New[struct{}](queryCacheSize)}
+		params := &graphql.RawParams{Query: string(query)}
+		for b.Loop() {
+			if err := d.MutateOperationParameters(context.Background(), params); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestDocumentLimitsRememberOnlyPasses checks that a document over a limit
+// is refused every time it is sent, and one within them is remembered.
+func TestDocumentLimitsRememberOnlyPasses(t *testing.T) {
+	d := documentLimits{Limits: Limits{Depth: 2, Complexity: 100, Aliases: 30, Directives: 50, Tokens: 2000, Selections: 1000},
+		passed: lru.New[struct{}](10)}
+	ctx := context.Background()
+	deep := &graphql.RawParams{Query: "{ a { b { c } } }"}
+	for range 2 {
+		if err := d.MutateOperationParameters(ctx, deep); err == nil {
+			t.Fatal("a document over the depth limit passed")
+		}
+	}
+	flat := &graphql.RawParams{Query: "{ a { b } }"}
+	if err := d.MutateOperationParameters(ctx, flat); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d.passed.Get(ctx, flat.Query); !ok {
+		t.Error("a document within the limits was not remembered")
+	}
+	if _, ok := d.passed.Get(ctx, deep.Query); ok {
+		t.Error("a refused document was remembered")
 	}
 }
