@@ -28,9 +28,9 @@ func newSpeaker(s *domain.Speaker) *model.Speaker {
 		Name:        s.Name,
 		Kind:        s.Kind,
 		Aliases:     orEmpty(s.Aliases),
-		Description: optional(s.Description),
-		Country:     optional(s.Country),
-		WikidataID:  optional(s.WikidataID),
+		Description: optionalIn(&s.Description),
+		Country:     optionalIn(&s.Country),
+		WikidataID:  optionalIn(&s.WikidataID),
 		Roles:       roles,
 		CreatedAt:   s.CreatedAt,
 		UpdatedAt:   s.UpdatedAt,
@@ -57,7 +57,7 @@ func newTopic(t *domain.Topic) *model.Topic {
 		ID:          model.NewID(model.TypeTopic, t.ID),
 		Key:         t.Key,
 		Name:        t.Name,
-		Description: optional(t.Description),
+		Description: optionalIn(&t.Description),
 		CreatedAt:   t.CreatedAt,
 		UpdatedAt:   t.UpdatedAt,
 		ParentID:    t.ParentID,
@@ -101,6 +101,8 @@ func newStatements(ctx context.Context, s domain.Store, ss []*domain.Statement) 
 		return nil, err
 	}
 	out := make([]*model.Statement, len(ss))
+	// One block for the page's statements: one allocation, not one each.
+	block := make([]model.Statement, len(ss))
 	for i, st := range ss {
 		if st == nil {
 			continue
@@ -109,23 +111,24 @@ func newStatements(ctx context.Context, s domain.Store, ss []*domain.Statement) 
 		if !ok {
 			continue
 		}
-		out[i] = &model.Statement{
+		block[i] = model.Statement{
 			ID:          model.NewID(model.TypeStatement, st.ID),
-			ExternalID:  optional(st.ExternalID),
+			ExternalID:  optionalIn(&st.ExternalID),
 			Text:        st.Text,
 			Kind:        st.Kind,
 			Speaker:     sp.model,
 			SpeakerRole: newRole(sp.record.RoleOn(st.SaidOn)),
-			SaidOn:      optionalDate(st.SaidOn),
-			DateText:    optional(st.DateText),
-			Location:    optional(st.Location),
-			Context:     optional(st.Context),
+			SaidOn:      optionalDateIn(&st.SaidOn),
+			DateText:    optionalIn(&st.DateText),
+			Location:    optionalIn(&st.Location),
+			Context:     optionalIn(&st.Context),
 			Language:    st.Language,
 			Topics:      pick(topics, st.TopicIDs),
 			CreatedAt:   st.CreatedAt,
 			UpdatedAt:   st.UpdatedAt,
 			SourceIDs:   st.SourceIDs,
 		}
+		out[i] = &block[i]
 	}
 	return out, nil
 }
@@ -265,6 +268,24 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// optionalIn is optional for a field of a record that the model may point
+// into: records read for a response are the response's own, so pointing
+// saves a copy and an allocation per field.
+func optionalIn(s *string) *string {
+	if *s == "" {
+		return nil
+	}
+	return s
+}
+
+// optionalDateIn is optionalDate pointing into the record, as optionalIn.
+func optionalDateIn(d *domain.PartialDate) *domain.PartialDate {
+	if d.IsZero() {
+		return nil
+	}
+	return d
 }
 
 func optionalDate(d domain.PartialDate) *domain.PartialDate {

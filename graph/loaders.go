@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -106,16 +107,29 @@ type loadersKey struct{}
 // operation a fresh set of loaders.
 func withLoaders(s domain.Store) graphql.RootFieldMiddleware {
 	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
-		return next(context.WithValue(ctx, loadersKey{}, newLoaders(s)))
+		return next(context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: s}))
 	}
+}
+
+// lazyLoaders makes a root field's loaders when a resolver first needs
+// them: most reads join their references in advance and need none.
+type lazyLoaders struct {
+	store domain.Store
+	once  sync.Once
+	l     *loaders
+}
+
+func (z *lazyLoaders) get() *loaders {
+	z.once.Do(func() { z.l = newLoaders(z.store) })
+	return z.l
 }
 
 // loadersFor returns the request's loaders. A resolver reached without
 // them is a wiring bug; the panic is recovered into an INTERNAL error.
 func loadersFor(ctx context.Context) *loaders {
-	l, ok := ctx.Value(loadersKey{}).(*loaders)
+	z, ok := ctx.Value(loadersKey{}).(*lazyLoaders)
 	if !ok {
 		panic("graph: no loaders in context; is the server built with NewServer?")
 	}
-	return l
+	return z.get()
 }

@@ -529,7 +529,7 @@ func streamEvents(st domain.Store) graphql.ResponseMiddleware {
 		if !isSubscription(ctx) {
 			return next(ctx)
 		}
-		resp := next(context.WithValue(ctx, loadersKey{}, newLoaders(st)))
+		resp := next(context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: st}))
 		if resp != nil {
 			return resp
 		}
