@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"parley/domain"
@@ -137,6 +138,100 @@ func planLean(oc *graphql.OperationContext, sel ast.SelectionSet, t leanType) (*
 	return p, true
 }
 
+// leanPlanCacheSize bounds the plans kept across requests: one per field
+// of the documents clients send over and over, like gqlgen's query cache.
+const leanPlanCacheSize = 1000
+
+// leanPlanKey names a plan: a field of a parsed document, and the type of
+// its result. The parsed document is gqlgen's cached one, the same object
+// for every request with the same text; holding the field as a key keeps
+// it alive, so its address cannot be reused by another document.
+type leanPlanKey struct {
+	field *ast.Field
+	t     leanType
+}
+
+// leanPlans caches the plans of selections whose fields do not depend on
+// variables (no @skip or @include anywhere below them), which is all a
+// plan's inputs then: the document and the result type. A plan that
+// could not be made is cached as nil.
+var leanPlans = func() *lru.Cache[leanPlanKey, *leanPlan] {
+	c, err := lru.New[leanPlanKey, *leanPlan](leanPlanCacheSize)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return c
+}()
+
+// cachedPlan returns the plan of field's selection for t, from the cache
+// when the selection is the field's own (not merged with another
+// occurrence of the same response key, which depends on what the
+// variables include) and has no variable directives.
+func cachedPlan(oc *graphql.OperationContext, field graphql.CollectedField, t leanType) (*leanPlan, bool) {
+	if field.Field == nil || !sameSelections(field.Selections, field.Field.SelectionSet) {
+		return planLean(oc, field.Selections, t)
+	}
+	key := leanPlanKey{field.Field, t}
+	if p, ok := leanPlans.Get(key); ok {
+		return p, p != nil
+	}
+	p, ok := planLean(oc, field.Selections, t)
+	if !staticSelection(oc.Doc, field.Selections, 0) {
+		return p, ok
+	}
+	if !ok {
+		p = nil
+	}
+	leanPlans.Add(key, p)
+	return p, ok
+}
+
+// sameSelections reports whether a and b hold the same selections.
+func sameSelections(a, b ast.SelectionSet) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// staticSelection reports whether sel selects the same fields whatever
+// the variables: no directive on any field or fragment below it. depth
+// bounds the walk through fragment spreads (the validator has already
+// refused cycles; the bound is a second guard).
+func staticSelection(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.Directives) > 0 || !staticSelection(doc, s.SelectionSet, depth+1) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if len(s.Directives) > 0 || !staticSelection(doc, s.SelectionSet, depth+1) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if len(s.Directives) > 0 || doc == nil {
+				return false
+			}
+			def := doc.Fragments.ForName(s.Name)
+			if def == nil || len(def.Directives) > 0 || !staticSelection(doc, def.SelectionSet, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // leanRenders counts the results rendered lean, for tests to tell that
 // the fast path was taken.
 var leanRenders atomic.Uint64
@@ -185,7 +280,7 @@ func leanResults(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc == nil || !graphql.HasOperationContext(ctx) {
 		return res, err
 	}
-	plan, ok := planLean(graphql.GetOperationContext(ctx), fc.Field.Selections, t)
+	plan, ok := cachedPlan(graphql.GetOperationContext(ctx), fc.Field, t)
 	if !ok {
 		return res, err
 	}

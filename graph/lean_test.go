@@ -51,6 +51,16 @@ func TestLeanMatchesGqlgen(t *testing.T) {
 		{"skip and include", `query($yes: Boolean!, $no: Boolean!) { statements(first: 5) { edges { node {
 			id @include(if: $yes) text @include(if: $no) kind @skip(if: $yes) language @skip(if: $no) } } } }`,
 			map[string]any{"yes": true, "no": false}, true},
+		{"merged occurrences, included", `query($v: Boolean!) { a: statements(first: 2) { edges { node { id } } }
+			a: statements(first: 2) @include(if: $v) { edges { node { text } } } }`, map[string]any{"v": true}, true},
+		{"merged occurrences, excluded", `query($v: Boolean!) { a: statements(first: 2) { edges { node { id } } }
+			a: statements(first: 2) @include(if: $v) { edges { node { text } } } }`, map[string]any{"v": false}, true},
+		{"merged occurrences, included again", `query($v: Boolean!) { a: statements(first: 2) { edges { node { id } } }
+			a: statements(first: 2) @include(if: $v) { edges { node { text } } } }`, map[string]any{"v": true}, true},
+		{"skip inside, first false", `query($v: Boolean!) { statements(first: 2) { edges { node { id text @skip(if: $v) } } } }`,
+			map[string]any{"v": false}, true},
+		{"skip inside, then true", `query($v: Boolean!) { statements(first: 2) { edges { node { id text @skip(if: $v) } } } }`,
+			map[string]any{"v": true}, true},
 		{"a statement by id", `query($id: ID!) { statement(id: $id) { ` + allStatement + ` } }`,
 			map[string]any{"id": "U3RhdGVtZW50OjE"}, true},
 		{"a statement that does not exist", `{ statement(id: "U3RhdGVtZW50Ojk5OTk") { id } }`, nil, false},
