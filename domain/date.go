@@ -30,7 +30,20 @@ func DayFromTime(t time.Time) Day {
 func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
 // String formats the day as YYYY-MM-DD.
-func (d Day) String() string { return d.Time().Format("2006-01-02") }
+func (d Day) String() string { return string(d.appendTo(make([]byte, 0, 10))) }
+
+// AppendText implements encoding.TextAppender: it appends YYYY-MM-DD.
+func (d Day) AppendText(b []byte) ([]byte, error) { return d.appendTo(b), nil }
+
+// appendTo appends YYYY-MM-DD without the allocations of time.Format:
+// API responses write thousands of dates.
+func (d Day) appendTo(b []byte) []byte {
+	y, m, dd := d.Time().Date()
+	return append(b,
+		byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-',
+		byte('0'+dd/10), byte('0'+dd%10))
+}
 
 // Limits of the years Parley accepts: EDTF level 0 years are four digits.
 const (
@@ -225,17 +238,28 @@ func atoi(s string) int {
 
 // String returns the canonical text form, or "" for the unknown date.
 func (p PartialDate) String() string {
+	if p.prec == "" {
+		return ""
+	}
+	return string(p.appendTo(make([]byte, 0, 21)))
+}
+
+// AppendText implements encoding.TextAppender: it appends the canonical
+// text form, nothing for the unknown date.
+func (p PartialDate) AppendText(b []byte) ([]byte, error) { return p.appendTo(b), nil }
+
+func (p PartialDate) appendTo(b []byte) []byte {
 	switch p.prec {
 	case PrecisionDay:
-		return p.start.String()
+		return p.start.appendTo(b)
 	case PrecisionMonth:
-		return p.start.String()[:7]
+		return p.start.appendTo(b)[:len(b)+7]
 	case PrecisionYear:
-		return p.start.String()[:4]
+		return p.start.appendTo(b)[:len(b)+4]
 	case PrecisionInterval:
-		return p.start.String() + "/" + p.end.String()
+		return p.end.appendTo(append(p.start.appendTo(b), '/'))
 	}
-	return ""
+	return b
 }
 
 // Overlaps reports whether the date's interval shares at least one day with

@@ -490,3 +490,30 @@ func FuzzParsePartialDate(f *testing.F) {
 		}
 	})
 }
+
+// TestDayTextMatchesTimeFormat checks the hand-written day formatting
+// against time.Format over the whole range of accepted years.
+func TestDayTextMatchesTimeFormat(t *testing.T) {
+	first, last := DayOf(MinYear, time.January, 1), DayOf(MaxYear, time.December, 31)
+	for d := first; d <= last; d += 97 {
+		want := d.Time().Format("2006-01-02")
+		if got := d.String(); got != want {
+			t.Fatalf("Day(%d).String() = %q, want %q", d, got, want)
+		}
+		if got, _ := d.AppendText([]byte("x")); string(got) != "x"+want {
+			t.Fatalf("Day(%d).AppendText = %q", d, got)
+		}
+	}
+	if got := last.String(); got != "9999-12-31" {
+		t.Errorf("last day %q", got)
+	}
+	for _, s := range []string{"2025-12-02", "2025-12", "2025", "0001", "2025-11-24/2025-11-30"} {
+		p := MustParsePartialDate(s)
+		if got, _ := p.AppendText([]byte("x")); string(got) != "x"+s || p.String() != s {
+			t.Errorf("%q: AppendText %q, String %q", s, got, p.String())
+		}
+	}
+	if (PartialDate{}).String() != "" {
+		t.Error("the unknown date has text")
+	}
+}

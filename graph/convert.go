@@ -18,11 +18,21 @@ func newSpeaker(s *domain.Speaker) *model.Speaker {
 	if s == nil {
 		return nil
 	}
-	roles := make([]*model.Role, len(s.Roles))
-	for i := range s.Roles {
-		roles[i] = newRole(&s.Roles[i])
+	m := new(model.Speaker)
+	setSpeaker(m, s)
+	return m
+}
+
+// setSpeaker fills m from s, for callers that allocate models in blocks.
+func setSpeaker(m *model.Speaker, s *domain.Speaker) {
+	var roles []*model.Role
+	if len(s.Roles) > 0 {
+		roles = make([]*model.Role, len(s.Roles))
+		for i := range s.Roles {
+			roles[i] = newRole(&s.Roles[i])
+		}
 	}
-	return &model.Speaker{
+	*m = model.Speaker{
 		ID:          model.NewID(model.TypeSpeaker, s.ID),
 		Key:         s.Key,
 		Name:        s.Name,
@@ -152,6 +162,7 @@ func newPositions(ctx context.Context, s domain.Store, ps []*domain.Position) ([
 		return nil, err
 	}
 	out := make([]*model.Position, len(ps))
+	block := make([]model.Position, len(ps)) // one allocation, as in newStatements
 	for i, p := range ps {
 		if p == nil {
 			continue
@@ -161,12 +172,12 @@ func newPositions(ctx context.Context, s domain.Store, ps []*domain.Position) ([
 		if !ok || t == nil {
 			continue
 		}
-		out[i] = &model.Position{
+		block[i] = model.Position{
 			ID:          model.NewID(model.TypePosition, p.ID),
 			Speaker:     sp.model,
 			Topic:       t,
 			Stance:      p.Stance,
-			Summary:     optional(p.Summary),
+			Summary:     optionalIn(&p.Summary),
 			AsOf:        p.AsOf,
 			Shift:       p.Shift(),
 			CreatedAt:   p.CreatedAt,
@@ -174,6 +185,7 @@ func newPositions(ctx context.Context, s domain.Store, ps []*domain.Position) ([
 			EvidenceIDs: p.EvidenceIDs,
 			PreviousID:  p.PreviousID,
 		}
+		out[i] = &block[i]
 	}
 	return out, nil
 }
@@ -196,9 +208,11 @@ func readSpeakers(ctx context.Context, s domain.Store, ids []domain.ID) (map[dom
 		return nil, err
 	}
 	out := make(map[domain.ID]speaker, len(recs))
-	for _, r := range recs {
+	block := make([]model.Speaker, len(recs)) // one allocation for the models
+	for i, r := range recs {
 		if r != nil {
-			out[r.ID] = speaker{record: r, model: newSpeaker(r)}
+			setSpeaker(&block[i], r)
+			out[r.ID] = speaker{record: r, model: &block[i]}
 		}
 	}
 	return out, nil

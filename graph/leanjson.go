@@ -79,6 +79,6 @@ func appendDateTime(b []byte, t time.Time) []byte {
 // appendDay appends a Date as model.MarshalDay writes it.
 func appendDay(b []byte, d domain.Day) []byte {
 	b = append(b, '"')
-	b = d.Time().AppendFormat(b, time.DateOnly)
+	b, _ = d.AppendText(b)
 	return append(b, '"')
 }

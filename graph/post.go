@@ -104,51 +104,56 @@ func responseMedia(accept string) string {
 
 // writeResponse writes resp as encoding/json would lay out a
 // graphql.Response, except that the result data, which the executor wrote
-// as compact JSON, is copied as it is. omitData leaves "data" out, for a
-// request that never executed.
+// as compact JSON, is written as it is, without a copy. omitData leaves
+// "data" out, for a request that never executed.
 func writeResponse(w http.ResponseWriter, resp *graphql.Response, omitData bool) {
-	b := make([]byte, 0, len(resp.Data)+64)
-	b = append(b, '{')
-	sep := func() {
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-	}
-	member := func(name string, v any) {
+	members := 0
+	add := func(b []byte, name string, v any) []byte {
 		enc, err := json.Marshal(v)
 		if err != nil {
 			// Errors, paths and extensions are strings, numbers and maps
 			// the server built itself.
 			panic(fmt.Errorf("graph: encoding the response's %s: %w", name, err))
 		}
-		sep()
+		if members > 0 {
+			b = append(b, ',')
+		}
+		members++
 		b = append(b, `"`+name+`":`...)
-		b = append(b, enc...)
+		return append(b, enc...)
 	}
+	head := []byte{'{'}
 	if len(resp.Errors) > 0 {
-		member("errors", resp.Errors)
+		head = add(head, "errors", resp.Errors)
 	}
+	data := resp.Data
 	if !omitData {
-		sep()
-		b = append(b, `"data":`...)
-		if len(resp.Data) == 0 {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, resp.Data...)
+		if members > 0 {
+			head = append(head, ',')
+		}
+		members++
+		head = append(head, `"data":`...)
+		if len(data) == 0 {
+			data = []byte("null")
 		}
 	}
+	var tail []byte
 	if resp.Label != "" {
-		member("label", resp.Label)
+		tail = add(tail, "label", resp.Label)
 	}
 	if resp.Path != nil {
-		member("path", resp.Path)
+		tail = add(tail, "path", resp.Path)
 	}
 	if resp.HasNext != nil {
-		member("hasNext", *resp.HasNext)
+		tail = add(tail, "hasNext", *resp.HasNext)
 	}
 	if len(resp.Extensions) > 0 {
-		member("extensions", resp.Extensions)
+		tail = add(tail, "extensions", resp.Extensions)
 	}
-	b = append(b, '}')
-	w.Write(b)
+	tail = append(tail, '}')
+	w.Write(head)
+	if !omitData {
+		w.Write(data)
+	}
+	w.Write(tail)
 }
