@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"parley/bench"
 	"parley/graph/model"
+	"parley/store"
 )
 
 // BenchmarkHandlerStub measures the server side of Q1–Q5 through the real
@@ -37,6 +41,47 @@ func BenchmarkHandlerStub(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.RemoteAddr = "127.0.0.1:1234"
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("%s: %d %s", q.Name, rec.Code, rec.Body.Bytes())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHandlerDB is BenchmarkHandlerStub over a real database, with
+// each request's variables drawn from its data as parley bench query
+// draws them: the server's whole cost per request, store included. It
+// runs only when PARLEY_BENCH_DB names a database (such as one written by
+// parley bench import --db), which it opens read-only.
+func BenchmarkHandlerDB(b *testing.B) {
+	path := os.Getenv("PARLEY_BENCH_DB")
+	if path == "" {
+		b.Skip("PARLEY_BENCH_DB is not set")
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	h := newHandler(st, serveConfig{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	w, err := bench.Sample(context.Background(), srv.Client(), srv.URL+"/graphql", 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range bench.Queries {
+		b.Run(q.Name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(q.Body(rng, w)))
 				req.Header.Set("Content-Type", "application/json")
 				req.RemoteAddr = "127.0.0.1:1234"
 				rec := httptest.NewRecorder()

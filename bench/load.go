@@ -145,7 +145,7 @@ func hammer(ctx context.Context, httpc *http.Client, url string, q Query, w *Wor
 			rng := rand.New(rand.NewPCG(seed, uint64(i)))
 			var buf bytes.Buffer
 			for ctx.Err() == nil && started.Add(1) <= int64(max) {
-				body := q.body(rng, w)
+				body := q.Body(rng, w)
 				t0 := time.Now()
 				err := roundTrip(ctx, httpc, url, body, &buf)
 				if ctx.Err() != nil {

@@ -81,8 +81,8 @@ func QueryNamed(name string) (Query, bool) {
 	return Query{}, false
 }
 
-// body is one request for q with freshly drawn variables.
-func (q Query) body(r *rand.Rand, w *Workload) []byte {
+// Body is one request for q, with variables freshly drawn from w.
+func (q Query) Body(r *rand.Rand, w *Workload) []byte {
 	b, err := json.Marshal(struct {
 		Query     string         `json:"query"`
 		Variables map[string]any `json:"variables"`

@@ -93,7 +93,9 @@ type Speakers interface {
 	Speaker(ctx context.Context, id ID) (*Speaker, error)
 	SpeakerByKey(ctx context.Context, key string) (*Speaker, error)
 	// SpeakersByID returns the speakers with the given ids, in the same
-	// order; missing ones are nil. It is one read for a whole page.
+	// order; missing ones are nil. It is one read for a whole page. The
+	// records may be shared with other callers (a store may cache them):
+	// read them, never modify them.
 	SpeakersByID(ctx context.Context, ids []ID) ([]*Speaker, error)
 	ListSpeakers(ctx context.Context, f SpeakerFilter, p Page) (*Result[*Speaker], error)
 	CountSpeakers(ctx context.Context, f SpeakerFilter) (int, error)
@@ -120,6 +122,7 @@ type SpeakerFilter struct {
 type Topics interface {
 	Topic(ctx context.Context, id ID) (*Topic, error)
 	TopicByKey(ctx context.Context, key string) (*Topic, error)
+	// TopicsByID is SpeakersByID for topics, shared records included.
 	TopicsByID(ctx context.Context, ids []ID) ([]*Topic, error)
 	// ListTopics lists topics by key; with a parent, its direct children.
 	ListTopics(ctx context.Context, f TopicFilter, p Page) (*Result[*Topic], error)

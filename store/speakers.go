@@ -82,7 +82,7 @@ func (s *Store) SpeakerByKey(ctx context.Context, key string) (*domain.Speaker, 
 }
 
 func (s *Store) SpeakersByID(ctx context.Context, ids []domain.ID) ([]*domain.Speaker, error) {
-	return byIDs(s, ctx, ids, (*txn).Speaker)
+	return cachedByIDs(s, ctx, &s.speakers, ids, (*txn).Speaker)
 }
 
 func (s *Store) CreateSpeaker(ctx context.Context, sp *domain.Speaker) (*domain.Speaker, error) {

@@ -121,6 +121,12 @@ type Store struct {
 	subsMu  sync.Mutex
 	subs    map[int]func([]domain.Change)
 	nextSub int
+
+	// refs, speakers and topics cache the speakers and topics that
+	// batched reads decode (refcache.go).
+	refs     refGen
+	speakers refCache[domain.Speaker]
+	topics   refCache[domain.Topic]
 }
 
 var (
@@ -265,6 +271,9 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	// Odd while the write runs, for the reference caches (refcache.go).
+	s.refs.n.Add(1)
+	defer s.refs.n.Add(1)
 	var changes []domain.Change
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, now: s.now().UTC()}

@@ -15,7 +15,7 @@ func (s *Store) TopicByKey(ctx context.Context, key string) (*domain.Topic, erro
 }
 
 func (s *Store) TopicsByID(ctx context.Context, ids []domain.ID) ([]*domain.Topic, error) {
-	return byIDs(s, ctx, ids, (*txn).Topic)
+	return cachedByIDs(s, ctx, &s.topics, ids, (*txn).Topic)
 }
 
 func (s *Store) CreateTopic(ctx context.Context, tp *domain.Topic) (*domain.Topic, error) {

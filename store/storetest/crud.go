@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +16,45 @@ var crudTests = []testCase{
 	{"Source", testSourceCRUD},
 	{"Statement", testStatementCRUD},
 	{"Position", testPositionCRUD},
+	{"BatchedReadsSeeWrites", testBatchedReadsSeeWrites},
+}
+
+// testBatchedReadsSeeWrites reads speakers and topics by id in batches
+// (as every page of statements does) around updates and deletes: each
+// read must see the writes before it, whatever the store caches.
+func testBatchedReadsSeeWrites(t *testing.T, s domain.Store) {
+	ctx := context.Background()
+	sp := createSpeaker(t, s, person("Kaja Kallas", "EE"))
+	tp := createTopic(t, s, "security-guarantees", "Security guarantees", 0)
+	for round := range 3 {
+		sps, err := s.SpeakersByID(ctx, []domain.ID{sp.ID, sp.ID + 1000})
+		noError(t, err, "SpeakersByID")
+		tps, err := s.TopicsByID(ctx, []domain.ID{tp.ID})
+		noError(t, err, "TopicsByID")
+		wantName := fmt.Sprintf("Kaja Kallas %d", round)
+		if round == 0 {
+			wantName = "Kaja Kallas"
+		}
+		if len(sps) != 2 || sps[0] == nil || sps[0].Name != wantName || sps[1] != nil {
+			t.Fatalf("round %d: SpeakersByID = %+v, want %q and nil", round, sps, wantName)
+		}
+		if len(tps) != 1 || tps[0] == nil || tps[0].Name != fmt.Sprintf("Security guarantees %d", round) && round > 0 {
+			t.Fatalf("round %d: TopicsByID = %+v", round, tps)
+		}
+		_, err = s.UpdateSpeaker(ctx, sp.ID, func(x *domain.Speaker) error { x.Name = fmt.Sprintf("Kaja Kallas %d", round+1); return nil })
+		noError(t, err, "UpdateSpeaker")
+		_, err = s.UpdateTopic(ctx, tp.ID, func(x *domain.Topic) error { x.Name = fmt.Sprintf("Security guarantees %d", round+1); return nil })
+		noError(t, err, "UpdateTopic")
+	}
+	noError(t, s.DeleteSpeaker(ctx, sp.ID, false), "DeleteSpeaker")
+	noError(t, s.DeleteTopic(ctx, tp.ID, false), "DeleteTopic")
+	sps, err := s.SpeakersByID(ctx, []domain.ID{sp.ID})
+	noError(t, err, "SpeakersByID after delete")
+	tps, err := s.TopicsByID(ctx, []domain.ID{tp.ID})
+	noError(t, err, "TopicsByID after delete")
+	if sps[0] != nil || tps[0] != nil {
+		t.Fatalf("deleted records still read: %+v %+v", sps[0], tps[0])
+	}
 }
 
 // tick lets the clock move on, so that an update's UpdatedAt can be told
