@@ -67,20 +67,26 @@ func (e *enc) date(p domain.PartialDate) {
 
 // dec reads what enc wrote; the first error sticks and later reads return
 // zero values, so decoders check once at the end.
+//
+// The record is copied out of bbolt's memory map once, as one string, and
+// the strings read are substrings of it: one allocation per record instead
+// of one per field. The copy lives as long as any of its fields does.
 type dec struct {
-	b   []byte
+	b   []byte // what is left to read
+	s   string // the copy of the whole record after its format byte
 	err error
 }
 
 var errCorrupt = errors.New("record is truncated or malformed")
 
-func newDec(b []byte) *dec {
-	d := &dec{b: b}
+func newDec(b []byte) dec {
+	d := dec{b: b}
 	if len(b) == 0 || b[0] != recordFormat {
 		d.err = fmt.Errorf("unknown record format")
 		return d
 	}
 	d.b = b[1:]
+	d.s = string(d.b)
 	return d
 }
 
@@ -119,10 +125,11 @@ func (d *dec) str() string {
 		d.err = errCorrupt
 		return ""
 	}
-	// string() copies: values must not point into bbolt's memory map.
-	s := string(d.b[:n])
+	// A substring of the copy: values must not point into bbolt's
+	// memory map.
+	at := len(d.s) - len(d.b)
 	d.b = d.b[n:]
-	return s
+	return d.s[at : at+int(n)]
 }
 
 func (d *dec) id() domain.ID { return domain.ID(d.uint()) }

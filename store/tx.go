@@ -18,6 +18,9 @@ import (
 type txn struct {
 	tx  *bolt.Tx
 	now time.Time
+	// opened keeps the buckets a read transaction has opened (see b).
+	opened     [6]openedBucket
+	nextOpened int
 	// counts holds the transaction's pending changes to the prefix
 	// counters. A batch of statements changes the same few counters
 	// thousands of times; they are written once, by flush, at commit.
@@ -94,7 +97,30 @@ func opFor(isNew bool) domain.ChangeOp {
 
 var _ domain.Tx = (*txn)(nil)
 
-func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *txn) b(name []byte) *bolt.Bucket {
+	if t.tx.Writable() {
+		return t.tx.Bucket(name) // bbolt keeps a write transaction's buckets
+	}
+	// A read transaction's Bucket seeks the root each time; a page of
+	// statements asks for the same few buckets hundreds of times.
+	for i := range t.opened {
+		if e := &t.opened[i]; e.b != nil && bytes.Equal(e.name, name) {
+			return e.b
+		}
+	}
+	b := t.tx.Bucket(name)
+	if b != nil {
+		t.opened[t.nextOpened%len(t.opened)] = openedBucket{name, b}
+		t.nextOpened++
+	}
+	return b
+}
+
+// openedBucket is a bucket a read transaction has opened.
+type openedBucket struct {
+	name []byte
+	b    *bolt.Bucket
+}
 
 // copyBytes copies a value out of the transaction: bbolt's slices are only
 // valid until it ends.
