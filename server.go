@@ -68,11 +68,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		logger, err := newLogger(cfg.LogFormat, cfg.LogLevel, stderr)
+		logw := newBufferedLog(stderr)
+		defer logw.Close()
+		logger, err := newLogger(cfg.LogFormat, cfg.LogLevel, logw)
 		if err != nil {
 			return err // parseServeFlags has checked the format
 		}
-		slog.SetDefault(logger)
+		slog.SetDefault(slog.New(flushingHandler{logger.Handler(), logw}))
 		return serve(ctx, cfg, stdout)
 	case "import":
 		return runImport(ctx, args, getenv, stdout, stderr, stdin)
