@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	hlru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
@@ -316,9 +317,15 @@ func position(sel ast.Selection) *ast.Position {
 // complexityLimit is gqlgen's complexity extension over a schema whose
 // connections cost their page size times their selection, with its error
 // coded like the other limits.
+//
+// An operation whose page sizes are literals and which has no directives
+// costs the same whatever its variables; once such an operation has
+// passed, it is remembered and not priced again: pricing walks the whole
+// operation and is a tenth of a small read's cost.
 type complexityLimit struct {
-	max   int
-	inner *extension.ComplexityLimit
+	max    int
+	inner  *extension.ComplexityLimit
+	passed *hlru.Cache[*ast.OperationDefinition, struct{}] // keyed by gqlgen's cached documents
 }
 
 var _ interface {
@@ -330,16 +337,70 @@ func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
 
 func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 	c.inner = extension.FixedComplexityLimit(c.max)
+	passed, err := hlru.New[*ast.OperationDefinition, struct{}](queryCacheSize)
+	if err != nil {
+		return err
+	}
+	c.passed = passed
 	return c.inner.Validate(pagedSchema{ExecutableSchema: es, connections: connectionFields(es.Schema())})
 }
 
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
+	if op != nil && c.passed.Contains(op) {
+		return nil
+	}
 	err := c.inner.MutateOperationContext(ctx, opCtx)
 	if err == nil {
+		if op != nil && fixedCost(opCtx.Doc, op.SelectionSet, 0) {
+			c.passed.Add(op, struct{}{})
+		}
 		return nil
 	}
 	return limitError("complexity", c.max, nil,
 		"%s; ask for smaller pages (first, last) or fewer nested lists", err.Message)
+}
+
+// fixedCost reports whether sel costs the same whatever the variables: no
+// directive anywhere (@skip and @include change what is priced) and no
+// variable in a first or last argument (page sizes are what pricing
+// reads). depth bounds the walk through fragment spreads, which the
+// validator has already checked for cycles.
+func fixedCost(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.Directives) > 0 {
+				return false
+			}
+			for _, a := range s.Arguments {
+				if (a.Name == "first" || a.Name == "last") && a.Value != nil && a.Value.Kind == ast.Variable {
+					return false
+				}
+			}
+			if !fixedCost(doc, s.SelectionSet, depth+1) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if len(s.Directives) > 0 || !fixedCost(doc, s.SelectionSet, depth+1) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if len(s.Directives) > 0 || doc == nil {
+				return false
+			}
+			def := doc.Fragments.ForName(s.Name)
+			if def == nil || len(def.Directives) > 0 || !fixedCost(doc, def.SelectionSet, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // pagedSchema prices connections: a connection field costs its selection

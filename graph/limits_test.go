@@ -173,6 +173,54 @@ func TestComplexity(t *testing.T) {
 	}
 }
 
+// TestComplexityAfterAPass sends documents that passed again with other
+// variables: a passing operation is remembered only when its cost cannot
+// depend on them.
+func TestComplexityAfterAPass(t *testing.T) {
+	url := limited(t, emptyStore(t), Options{Limits: Limits{Complexity: 100}})
+	refused := func(query string, vars map[string]any) bool {
+		r := post(t, url, query, vars, "")
+		return len(r.Errors) > 0 && r.Errors[0].Extensions["limit"] == "complexity"
+	}
+	cases := []struct {
+		name       string
+		query      string
+		small, big map[string]any
+	}{
+		{"a variable page size", `query($n: Int) { statements(first: $n) { edges { node { text } } } }`,
+			map[string]any{"n": 10}, map[string]any{"n": 100}},
+		{"a variable last", `query($n: Int) { statements(last: $n) { edges { node { text } } } }`,
+			map[string]any{"n": 10}, map[string]any{"n": 100}},
+		{"a variable page size in a fragment", `query($n: Int) { ...page }
+			fragment page on Query { statements(first: $n) { edges { node { text } } } }`,
+			map[string]any{"n": 10}, map[string]any{"n": 100}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 2 {
+				if refused(c.query, c.small) {
+					t.Fatal("a cheap request was refused")
+				}
+				if !refused(c.query, c.big) {
+					t.Fatal("a costly request passed after a cheap one with the same document")
+				}
+			}
+		})
+	}
+	fixed := `{ statements(first: 10) { edges { node { text } } } }`
+	for range 3 {
+		if refused(fixed, nil) {
+			t.Fatal("a fixed-cost document within the limit was refused")
+		}
+	}
+	over := `{ statements(first: 50) { edges { node { text } } } }`
+	for range 2 {
+		if !refused(over, nil) {
+			t.Fatal("a fixed-cost document over the limit passed")
+		}
+	}
+}
+
 func TestIntrospectionSwitch(t *testing.T) {
 	on := limited(t, emptyStore(t), Options{})
 	off := limited(t, emptyStore(t), Options{DisableIntrospection: true})
