@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -88,6 +89,63 @@ func Tokens(s string) []string {
 	// them: "ß" + U+0301 folds to "ss" + U+0301.
 	s = stripMarks(foldCase(stripMarks(s)))
 	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
+}
+
+// HasWords reports whether every one of words (tokens as Tokens makes
+// them) is a token of text: slices.Contains(Tokens(text), w) for each w.
+// Searches check their stop words this way on every candidate statement,
+// so ASCII text is scanned in place, without building its token list.
+func HasWords(text string, words []string) bool {
+	if !isASCII(text) {
+		toks := Tokens(text)
+		for _, w := range words {
+			if !slices.Contains(toks, w) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, w := range words {
+		if !asciiHasWord(text, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiHasWord reports whether w is one of the runs of letters and digits
+// of the ASCII text s, compared in lower case as asciiWords lowers them.
+func asciiHasWord(s, w string) bool {
+	isWord := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	for i := 0; i < len(s); {
+		for i < len(s) && !isWord(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && isWord(s[j]) {
+			j++
+		}
+		if j-i == len(w) && asciiLowerEqual(s[i:j], w) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// asciiLowerEqual reports whether the ASCII letters and digits run, lowered,
+// equal w.
+func asciiLowerEqual(run, w string) bool {
+	for k := 0; k < len(run); k++ {
+		c := run[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // isASCII reports whether s is all ASCII. Most statements are, and for

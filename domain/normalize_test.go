@@ -390,3 +390,24 @@ func TestNormalizeURL(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHasWords checks HasWords against the token list it stands for.
+func FuzzHasWords(f *testing.F) {
+	f.Add("The Kremlin said that the talks were useful.", "the talks")
+	f.Add("Zelenskyy: ZELENSKYY met Зеленський", "zelenskyy зеленський")
+	f.Add("co-operation, 2025's e.u.", "co 2025 s e u")
+	f.Add("", "a")
+	f.Fuzz(func(t *testing.T, text, search string) {
+		words := Tokens(search)
+		toks := Tokens(text)
+		want := true
+		for _, w := range words {
+			if !slices.Contains(toks, w) {
+				want = false
+			}
+		}
+		if got := HasWords(text, words); got != want {
+			t.Errorf("HasWords(%q, %q) = %v, want %v", text, words, got, want)
+		}
+	})
+}

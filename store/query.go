@@ -191,7 +191,11 @@ func (q *stmtQuery) match(sk []byte) (*domain.Statement, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if len(q.words) > 0 || len(q.phrases) > 0 {
+	if len(q.phrases) == 0 {
+		if len(q.words) > 0 && !domain.HasWords(s.Text, q.words) {
+			return nil, false, nil
+		}
+	} else {
 		toks := domain.Tokens(s.Text)
 		for _, w := range q.words {
 			if !slices.Contains(toks, w) {
