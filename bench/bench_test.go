@@ -2,7 +2,9 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -308,5 +310,26 @@ func TestLoadRefusesBadConfigs(t *testing.T) {
 		if _, err := Load(t.Context(), cfg); err == nil {
 			t.Errorf("Load(%+v) succeeded", cfg)
 		}
+	}
+}
+
+func TestWatchHeapReadsTheServersMetrics(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "# HELP go_memstats_heap_inuse_bytes x\n# TYPE go_memstats_heap_inuse_bytes gauge\ngo_memstats_heap_inuse_bytes 1.2582912e+07\ngo_goroutines 7\n")
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if got := watchHeap(ctx, srv.Client(), srv.URL+"/graphql"); got != 12582912 {
+		t.Errorf("watchHeap = %d, want 12582912", got)
+	}
+	none := httptest.NewServer(http.NotFoundHandler())
+	defer none.Close()
+	if got := watchHeap(context.Background(), none.Client(), none.URL+"/graphql"); got != 0 {
+		t.Errorf("watchHeap without metrics = %d, want 0 at once", got)
 	}
 }

@@ -53,6 +53,10 @@ type LoadResult struct {
 	FloorRatio float64 `json:"floorRatio,omitempty"`
 	// FirstError describes the first failed request, if any.
 	FirstError string `json:"firstError,omitempty"`
+	// ServerHeap is the most Go heap in use that the server reported
+	// (go_memstats_heap_inuse_bytes on its /metrics, read every second of
+	// the measured run); 0 when it reports none, as the floor server.
+	ServerHeap int64 `json:"serverHeapBytes,omitempty"`
 }
 
 // Load runs the configured queries one after the other against
@@ -124,7 +128,70 @@ func measure(ctx context.Context, httpc *http.Client, url string, q Query, w *Wo
 	if warm > 0 {
 		hammer(ctx, httpc, url, q, w, cfg.Concurrency, warm, cfg.MaxRequests, cfg.Seed^0x5eed)
 	}
-	return hammer(ctx, httpc, url, q, w, cfg.Concurrency, cfg.Duration, cfg.MaxRequests, cfg.Seed)
+	heapCtx, stopHeap := context.WithCancel(ctx)
+	heap := make(chan int64, 1)
+	go func() { heap <- watchHeap(heapCtx, httpc, url) }()
+	res := hammer(ctx, httpc, url, q, w, cfg.Concurrency, cfg.Duration, cfg.MaxRequests, cfg.Seed)
+	stopHeap()
+	res.ServerHeap = <-heap
+	return res
+}
+
+// promHeapMetric is the Prometheus Go collector's heap-in-use gauge.
+const promHeapMetric = "go_memstats_heap_inuse_bytes"
+
+// watchHeap reads the server's heap in use from the /metrics beside url
+// every second until ctx ends, and returns the largest value read; 0 when
+// the server has no such metric.
+func watchHeap(ctx context.Context, httpc *http.Client, endpoint string) int64 {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return 0
+	}
+	u.Path, u.RawQuery = "/metrics", ""
+	var peak int64
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if v, ok := readHeap(ctx, httpc, u.String()); ok {
+			peak = max(peak, v)
+		} else if peak == 0 {
+			return 0 // no metrics here: stop asking
+		}
+		select {
+		case <-ctx.Done():
+			return peak
+		case <-tick.C:
+		}
+	}
+}
+
+func readHeap(ctx context.Context, httpc *http.Client, metricsURL string) (int64, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return 0, false
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, false
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(body)) {
+		if rest, ok := strings.CutPrefix(line, promHeapMetric+" "); ok {
+			var v float64
+			if _, err := fmt.Sscan(strings.TrimSpace(rest), &v); err == nil {
+				return int64(v), true
+			}
+		}
+	}
+	return 0, false
 }
 
 // hammer sends q from c workers for d or until max requests have started.

@@ -24,14 +24,18 @@ func WriteImport(w io.Writer, r *ImportResult) error {
 // the run measured the floor.
 func WriteLoad(w io.Writer, rs []LoadResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "query\trequests\terrors\treq/s\tp50\tp99\tof floor\t")
+	fmt.Fprintln(tw, "query\trequests\terrors\treq/s\tp50\tp99\tof floor\tserver heap\t")
 	for _, r := range rs {
 		ratio := "-"
 		if r.FloorRatio > 0 {
 			ratio = fmt.Sprintf("%.1f%%", 100*r.FloorRatio)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t\n", r.Query, r.Requests, r.Errors, r.RPS,
-			roundLatency(r.P50), roundLatency(r.P99), ratio)
+		heap := "-"
+		if r.ServerHeap > 0 {
+			heap = fmt.Sprintf("%.0f MiB", float64(r.ServerHeap)/(1<<20))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.Query, r.Requests, r.Errors, r.RPS,
+			roundLatency(r.P50), roundLatency(r.P99), ratio, heap)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
