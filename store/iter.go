@@ -11,7 +11,8 @@ import (
 
 // iter walks the keys under one prefix of a bucket in one direction and
 // yields their suffixes, optionally restricted to the inclusive suffix
-// range [lo, hi].
+// range [lo, hi]. An iter over a run (isRun) walks the packed sort keys of
+// one run of a statement index instead (runs.go), seeking by binary search.
 type iter struct {
 	c        *bolt.Cursor
 	prefix   []byte
@@ -19,6 +20,10 @@ type iter struct {
 	desc     bool
 	cur      []byte // current suffix; nil when exhausted
 	curValue []byte
+
+	isRun bool
+	run   []byte // packed sort keys, ascending
+	i     int    // index of cur in run
 }
 
 func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
@@ -29,6 +34,10 @@ func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
 // direction (at from itself when inclusive); from nil means the beginning.
 func (it *iter) start(from []byte, inclusive, desc bool) {
 	it.desc = desc
+	if it.isRun {
+		it.startRun(from, inclusive)
+		return
+	}
 	if !desc {
 		target, incl := it.lo, true
 		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
@@ -70,8 +79,61 @@ func (it *iter) start(from []byte, inclusive, desc bool) {
 	it.set(k, v)
 }
 
+// startRun is start for an iter over a run.
+func (it *iter) startRun(from []byte, inclusive bool) {
+	n := len(it.run) / sortKeyLen
+	if !it.desc {
+		target, incl := it.lo, true
+		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
+			target, incl = from, inclusive
+		}
+		i, found := 0, false
+		if target != nil {
+			i, found = searchRun(it.run, target)
+		}
+		if found && !incl {
+			i++
+		}
+		it.setRun(i)
+		return
+	}
+	target, incl := it.hi, true
+	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
+		target, incl = from, inclusive
+	}
+	i := n - 1
+	if target != nil {
+		j, found := searchRun(it.run, target)
+		i = j - 1
+		if found && incl {
+			i = j
+		}
+	}
+	it.setRun(i)
+}
+
+func (it *iter) setRun(i int) {
+	it.i, it.cur = i, nil
+	if i < 0 || i >= len(it.run)/sortKeyLen {
+		return
+	}
+	s := it.run[i*sortKeyLen : (i+1)*sortKeyLen]
+	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
+		return
+	}
+	it.cur = s
+}
+
 func (it *iter) next() {
 	if it.cur == nil {
+		return
+	}
+	if it.isRun {
+		if it.desc {
+			it.setRun(it.i - 1)
+		} else {
+			it.setRun(it.i + 1)
+		}
 		return
 	}
 	if it.desc {

@@ -24,7 +24,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] upgrades a database from version v to v+1 inside the
 // opening transaction. Version 0 is a database this package never wrote.
@@ -50,13 +50,16 @@ var (
 	bStmtExt    = []byte("stmt_ext")   // externalId → id
 	bStmtNat    = []byte("stmt_nat")   // sha256(natural key) → id
 
-	bSxAll     = []byte("sx_all")     // sortKey → ∅
-	bSxSpeaker = []byte("sx_speaker") // speakerID sortKey → ∅
-	bSxTopic   = []byte("sx_topic")   // topicID sortKey → ∅
-	bSxCountry = []byte("sx_country") // country(2) sortKey → ∅
-	bSxKind    = []byte("sx_kind")    // kind(1) sortKey → ∅
-	bSxSource  = []byte("sx_source")  // sourceID sortKey → ∅
-	bSxWord    = []byte("sx_word")    // token 0x00 sortKey → ∅
+	// The statement indexes, kept as sorted runs (runs.go): each entry
+	// prefix · sortKey is one 16-byte item of a run stored as
+	// prefix · seq → packed sort keys.
+	bSxAll     = []byte("sr_all")     // (no prefix)
+	bSxSpeaker = []byte("sr_speaker") // speakerID
+	bSxTopic   = []byte("sr_topic")   // topicID
+	bSxCountry = []byte("sr_country") // country(2)
+	bSxKind    = []byte("sr_kind")    // kind(1)
+	bSxSource  = []byte("sr_source")  // sourceID
+	bSxWord    = []byte("sr_word")    // token 0x00
 
 	bPositions  = []byte("positions")   // id → positionRec
 	bPosNat     = []byte("pos_nat")     // speakerID topicID asOf-text → id

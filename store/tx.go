@@ -24,60 +24,14 @@ type txn struct {
 	counts map[string]int64
 	// changes lists the records written, for the store's subscribers.
 	changes []domain.Change
-	// pending holds the statement index entries written by the
-	// transaction but not yet in their buckets: bucket name → key → put
-	// (true) or delete (false). A batch of statements writes tens of
-	// thousands of entries scattered over each index; applying them once,
-	// sorted, walks every B+tree page a single time and in order instead
-	// of seeking from the root for each. Reads of those buckets inside a
-	// write transaction call applyPending first.
-	pending map[string]map[string]bool
+	// pending holds the statement index changes (runs.go) not yet in
+	// their buckets, by bucket name. A batch of statements changes tens of
+	// thousands of entries over a few thousand prefixes; applying them at
+	// flush, sorted, updates each prefix's runs once. Reads of those
+	// buckets inside a write transaction call applyPending first.
+	pending map[string]*staged
 	// err is a failure that must abort the transaction at flush.
 	err error
-}
-
-// deferred reports whether a bucket's entries wait in pending. Only the
-// statement indexes do: nothing on a write path reads them except deletes,
-// which apply pending first.
-func deferred(bucket []byte) bool {
-	return len(bucket) > 3 && bucket[0] == 's' && bucket[1] == 'x' && bucket[2] == '_'
-}
-
-func (t *txn) stage(bucket, key []byte, put bool) {
-	if t.pending == nil {
-		t.pending = map[string]map[string]bool{}
-	}
-	m := t.pending[string(bucket)]
-	if m == nil {
-		m = map[string]bool{}
-		t.pending[string(bucket)] = m
-	}
-	m[string(key)] = put
-}
-
-// applyPending writes the staged index entries, each bucket's in key order.
-func (t *txn) applyPending() error {
-	for name, ops := range t.pending {
-		keys := make([]string, 0, len(ops))
-		for k := range ops {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b := t.b([]byte(name))
-		for _, k := range keys {
-			var err error
-			if ops[k] {
-				err = b.Put([]byte(k), nil)
-			} else {
-				err = b.Delete([]byte(k))
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	t.pending = nil
-	return nil
 }
 
 func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
@@ -152,34 +106,53 @@ func (t *txn) flush() error {
 // prefixCount is the number of entries under prefix in an index bucket,
 // the transaction's own changes included.
 func (t *txn) prefixCount(bucket, prefix []byte) int {
+	if isRunBucket(bucket) {
+		t.settle()
+		return runEntries(t.b(bucket), prefix)
+	}
 	k := countKey(bucket, prefix)
 	return int(t.storedCount(k) + t.counts[string(k)])
 }
 
+// ixPut adds an index entry and counts it under its prefix. A statement
+// index (a run bucket) only stages it; its runs are its count.
 func (t *txn) ixPut(bucket, prefix, suffix []byte) error {
-	if deferred(bucket) {
-		t.stage(bucket, cat(prefix, suffix), true)
-	} else if err := t.b(bucket).Put(cat(prefix, suffix), nil); err != nil {
+	if isRunBucket(bucket) {
+		t.stage(bucket, prefix, suffix, 1)
+		return nil
+	}
+	if err := t.b(bucket).Put(cat(prefix, suffix), nil); err != nil {
 		return err
 	}
 	return t.addCount(bucket, prefix, 1)
 }
 
 func (t *txn) ixDel(bucket, prefix, suffix []byte) error {
-	if deferred(bucket) {
-		t.stage(bucket, cat(prefix, suffix), false)
-	} else if err := t.b(bucket).Delete(cat(prefix, suffix)); err != nil {
+	if isRunBucket(bucket) {
+		t.stage(bucket, prefix, suffix, -1)
+		return nil
+	}
+	if err := t.b(bucket).Delete(cat(prefix, suffix)); err != nil {
 		return err
 	}
 	return t.addCount(bucket, prefix, -1)
 }
 
-// suffixes returns copies of the key suffixes under prefix, in key order.
-func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
-	if deferred(bucket) && t.err == nil {
+// settle applies the staged statement index changes before a read of
+// those buckets in a write transaction.
+func (t *txn) settle() {
+	if t.pending != nil && t.err == nil {
 		// A failure here is kept and returned by flush, which aborts
 		// the transaction, so the caller need not handle it.
 		t.err = t.applyPending()
+	}
+}
+
+// suffixes returns copies of the key suffixes under prefix, in key order.
+func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
+	if isRunBucket(bucket) {
+		t.settle()
+		return runSuffixes(t.b(bucket), prefix)
 	}
 	var out [][]byte
 	c := t.b(bucket).Cursor()

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Schema version 2 kept each statement index entry as one bbolt key
+// (prefix · sortKey → empty) in the sx_* buckets, with a counter per
+// prefix in counts. Version 3 keeps them as sorted runs in the sr_*
+// buckets (runs.go), which need no counters.
+
+// v2RunBuckets pairs each version 2 statement index with its version 3
+// successor.
+var v2RunBuckets = [][2][]byte{
+	{[]byte("sx_all"), bSxAll},
+	{[]byte("sx_speaker"), bSxSpeaker},
+	{[]byte("sx_topic"), bSxTopic},
+	{[]byte("sx_country"), bSxCountry},
+	{[]byte("sx_kind"), bSxKind},
+	{[]byte("sx_source"), bSxSource},
+	{[]byte("sx_word"), bSxWord},
+}
+
+func init() { migrations[2] = migrateV2IndexesToRuns }
+
+// migrateV2IndexesToRuns rewrites each statement index of a version 2
+// database as runs and drops its counters. The old keys are in prefix
+// order with each prefix's sort keys ascending, so every prefix is read
+// once, front to back, and written as runs of at most runCap entries; only
+// one prefix's entries are held in memory at a time.
+func migrateV2IndexesToRuns(tx *bolt.Tx) error {
+	for _, pair := range v2RunBuckets {
+		old, err := tx.CreateBucketIfNotExists(pair[0])
+		if err != nil {
+			return err
+		}
+		nb, err := tx.CreateBucket(pair[1])
+		if err != nil {
+			return err
+		}
+		var prefix, data []byte
+		write := func() error {
+			for seq := uint64(1); len(data) > 0; seq++ {
+				n := min(len(data), runCap*sortKeyLen)
+				key := binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), seq)
+				if err := nb.Put(key, data[:n:n]); err != nil {
+					return err
+				}
+				data = data[n:]
+			}
+			data = nil
+			return nil
+		}
+		c := old.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) < sortKeyLen {
+				continue // not an index entry; Verify of version 2 would have said so
+			}
+			p, sk := k[:len(k)-sortKeyLen], k[len(k)-sortKeyLen:]
+			if prefix == nil || !bytes.Equal(p, prefix) {
+				if err := write(); err != nil {
+					return err
+				}
+				prefix = append([]byte{}, p...)
+			}
+			data = append(data, sk...)
+		}
+		if err := write(); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(pair[0]); err != nil {
+			return err
+		}
+	}
+	// The counters of the old indexes: collected first, as bbolt does not
+	// allow deleting under a live cursor.
+	counts := tx.Bucket(bCounts)
+	var stale [][]byte
+	c := counts.Cursor()
+	for _, pair := range v2RunBuckets {
+		p := append(append([]byte(nil), pair[0]...), 0)
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			stale = append(stale, copyBytes(k))
+		}
+	}
+	for _, k := range stale {
+		if err := counts.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

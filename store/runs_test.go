@@ -1,0 +1,132 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestRunsModel applies random adds and removes, in transactions of
+// random sizes, to a few prefixes of a run bucket and checks after each
+// transaction that the runs hold exactly what a map model holds, sorted,
+// and that a prefix keeps few runs.
+func TestRunsModel(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "r.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("sr_test")
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
+		t.Fatal(err)
+	}
+	prefixes := [][]byte{nil, {'a', 0}, {'a', 'b', 0}, {'b', 0}}
+	model := map[string]map[string]bool{}
+	r := rand.New(rand.NewPCG(7, 7))
+	sk := func() []byte {
+		b := make([]byte, sortKeyLen)
+		binary.BigEndian.PutUint64(b, r.Uint64N(1<<20))
+		binary.BigEndian.PutUint64(b[8:], r.Uint64N(1<<40))
+		return b
+	}
+	for round := range 150 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			tr := &txn{tx: tx}
+			n := 1 + r.IntN(400)
+			if round%50 == 0 {
+				n = 5000
+			}
+			for range n {
+				p := prefixes[r.IntN(len(prefixes))]
+				m := model[string(p)]
+				if m == nil {
+					m = map[string]bool{}
+					model[string(p)] = m
+				}
+				if len(m) > 0 && r.IntN(4) == 0 {
+					// Remove a stored key, sometimes re-adding it in the
+					// same transaction (an update that keeps the entry).
+					var k string
+					for k = range m {
+						break
+					}
+					tr.stage(bucket, p, []byte(k), -1)
+					delete(m, k)
+					if r.IntN(2) == 0 {
+						tr.stage(bucket, p, []byte(k), 1)
+						m[k] = true
+					}
+					continue
+				}
+				k := sk()
+				if m[string(k)] {
+					continue
+				}
+				tr.stage(bucket, p, k, 1)
+				m[string(k)] = true
+			}
+			return tr.applyPending()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucket)
+			for _, p := range prefixes {
+				want := make([][]byte, 0, len(model[string(p)]))
+				for k := range model[string(p)] {
+					want = append(want, []byte(k))
+				}
+				slices.SortFunc(want, bytes.Compare)
+				got := runSuffixes(b, p)
+				if !slices.EqualFunc(got, want, bytes.Equal) {
+					t.Fatalf("round %d prefix %q: runs hold %d keys, the model %d", round, p, len(got), len(want))
+				}
+				if n := runEntries(b, p); n != len(want) {
+					t.Fatalf("round %d prefix %q: runEntries %d, want %d", round, p, n, len(want))
+				}
+				runs := runData(b, p)
+				if len(runs) > 24 {
+					t.Fatalf("round %d prefix %q: %d runs", round, p, len(runs))
+				}
+				for _, d := range runs {
+					if len(d) == 0 {
+						t.Fatalf("round %d prefix %q: an empty run", round, p)
+					}
+					for i := sortKeyLen; i < len(d); i += sortKeyLen {
+						if cmpKey(d[i-sortKeyLen:i], d[i:i+sortKeyLen]) >= 0 {
+							t.Fatalf("round %d prefix %q: a run out of order", round, p)
+						}
+					}
+				}
+				// Seeks agree with the model in both directions.
+				if len(want) > 0 {
+					probe := want[r.IntN(len(want))]
+					m := &merged{its: runIters(b, p, nil, nil)}
+					m.start(probe, false, false)
+					i, _ := slices.BinarySearchFunc(want, probe, bytes.Compare)
+					if i+1 < len(want) && !bytes.Equal(m.key(), want[i+1]) || i+1 == len(want) && m.key() != nil {
+						t.Fatalf("round %d prefix %q: ascending seek past %x gives %x", round, p, probe, m.key())
+					}
+					m.start(probe, true, true)
+					if !bytes.Equal(m.key(), probe) {
+						t.Fatalf("round %d prefix %q: descending seek to %x gives %x", round, p, probe, m.key())
+					}
+					m.next()
+					if i > 0 && !bytes.Equal(m.key(), want[i-1]) || i == 0 && m.key() != nil {
+						t.Fatalf("round %d prefix %q: descending next gives %x", round, p, m.key())
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
