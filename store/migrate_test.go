@@ -119,9 +119,33 @@ func must[T any](v T, err error) T {
 
 // downgradeIndexesToV2 rewrites the statement indexes of a database this
 // build wrote in the layout of versions 1 and 2: one key per entry
-// (prefix · sortKey → empty) in the sx_* buckets, and a counter per prefix.
+// (prefix · sortKey → empty) in the sx_* and px_* buckets, and a counter
+// per prefix of every index in the counts bucket.
 func downgradeIndexesToV2(tx *bolt.Tx) error {
-	counts := tx.Bucket(bCounts)
+	counts, err := tx.CreateBucket(bV2Counts)
+	if err != nil {
+		return err
+	}
+	countKey := func(bucket, prefix []byte) []byte { return cat(bucket, []byte{0}, prefix) }
+	// The indexes that stay one key per entry had counters too.
+	for _, ix := range []struct {
+		bucket    []byte
+		prefixLen int
+	}{{bPxTimeline, 2 * idLen}, {bPxEvidence, idLen}} {
+		per := map[string]uint64{}
+		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
+			per[string(k[:ix.prefixLen])]++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for p, n := range per {
+			if err := counts.Put(countKey(ix.bucket, []byte(p)), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+				return err
+			}
+		}
+	}
 	for _, pair := range v2RunBuckets {
 		old, err := tx.CreateBucket(pair[0])
 		if err != nil {
@@ -177,10 +201,18 @@ func TestMigrateV2(t *testing.T) {
 		if i%5 == 0 {
 			st.SourceIDs = []domain.ID{src.ID}
 		}
-		if _, err := s.CreateStatement(ctx, st); err != nil {
+		st, err := s.CreateStatement(ctx, st)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if i%4 == 0 {
+			if _, err := s.CreatePosition(ctx, &domain.Position{SpeakerID: st.SpeakerID, TopicID: tp.ID, Stance: domain.StanceMixed,
+				AsOf: st.SaidOn, EvidenceIDs: []domain.ID{st.ID}}); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
+				t.Fatal(err)
+			}
+		}
 	}
+	positionFilters := []domain.PositionFilter{{}, {Speakers: []string{"dmitry-peskov"}}, {Topics: []string{tp.Key}}}
 	filters := []domain.StatementFilter{
 		{},
 		{Speakers: []string{"dmitry-peskov"}},
@@ -205,6 +237,17 @@ func TestMigrateV2(t *testing.T) {
 			ids := []domain.ID{domain.ID(n)}
 			for _, st := range res.Items {
 				ids = append(ids, st.ID)
+			}
+			out = append(out, ids)
+		}
+		for _, f := range positionFilters {
+			res, err := s.ListPositions(ctx, f, domain.Page{First: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []domain.ID
+			for _, p := range res.Items {
+				ids = append(ids, p.ID)
 			}
 			out = append(out, ids)
 		}
@@ -243,6 +286,9 @@ func TestMigrateV2(t *testing.T) {
 			if tx.Bucket(pair[0]) != nil {
 				t.Errorf("bucket %s survived the migration", pair[0])
 			}
+		}
+		if tx.Bucket(bV2Counts) != nil {
+			t.Error("the counters survived the migration")
 		}
 		return nil
 	})

@@ -7,13 +7,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Schema version 2 kept each statement index entry as one bbolt key
-// (prefix · sortKey → empty) in the sx_* buckets, with a counter per
-// prefix in counts. Version 3 keeps them as sorted runs in the sr_*
-// buckets (runs.go), which need no counters.
+// Schema version 2 kept each statement index entry, and each entry of the
+// position lists in asOf order, as one bbolt key (prefix · sortKey →
+// empty) in the sx_* and px_all/px_topic/px_speaker buckets, with a
+// counter per prefix of every index in the counts bucket. Version 3 keeps
+// those indexes as sorted runs in the sr_* and pr_* buckets (runs.go),
+// which count themselves, and has no counters: the planner read only the
+// statement indexes' ones.
 
-// v2RunBuckets pairs each version 2 statement index with its version 3
-// successor.
+// bV2Counts is version 2's counters bucket.
+var bV2Counts = []byte("counts")
+
+// v2RunBuckets pairs each version 2 index that version 3 keeps as runs
+// with its version 3 bucket.
 var v2RunBuckets = [][2][]byte{
 	{[]byte("sx_all"), bSxAll},
 	{[]byte("sx_speaker"), bSxSpeaker},
@@ -22,12 +28,15 @@ var v2RunBuckets = [][2][]byte{
 	{[]byte("sx_kind"), bSxKind},
 	{[]byte("sx_source"), bSxSource},
 	{[]byte("sx_word"), bSxWord},
+	{[]byte("px_all"), bPxAll},
+	{[]byte("px_topic"), bPxTopic},
+	{[]byte("px_speaker"), bPxSpeaker},
 }
 
 func init() { migrations[2] = migrateV2IndexesToRuns }
 
-// migrateV2IndexesToRuns rewrites each statement index of a version 2
-// database as runs and drops its counters. The old keys are in prefix
+// migrateV2IndexesToRuns rewrites the date-ordered indexes of a version 2
+// database as runs and drops the counters. The old keys are in prefix
 // order with each prefix's sort keys ascending, so every prefix is read
 // once, front to back, and written as runs of at most runCap entries; only
 // one prefix's entries are held in memory at a time.
@@ -75,21 +84,8 @@ func migrateV2IndexesToRuns(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	// The counters of the old indexes: collected first, as bbolt does not
-	// allow deleting under a live cursor.
-	counts := tx.Bucket(bCounts)
-	var stale [][]byte
-	c := counts.Cursor()
-	for _, pair := range v2RunBuckets {
-		p := append(append([]byte(nil), pair[0]...), 0)
-		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-			stale = append(stale, copyBytes(k))
-		}
+	if tx.Bucket(bV2Counts) == nil {
+		return nil
 	}
-	for _, k := range stale {
-		if err := counts.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.DeleteBucket(bV2Counts)
 }

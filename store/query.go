@@ -241,7 +241,8 @@ func (q *stmtQuery) unfiltered() bool {
 	return !q.empty && len(q.dims) == 0 && q.lo == nil && q.hi == nil && len(q.words) == 0 && len(q.phrases) == 0
 }
 
-// counted reports whether one index counter is the exact match count.
+// counted reports whether one index prefix holds exactly the matches, so
+// that the sum of its runs' lengths is the count.
 func (q *stmtQuery) counted() (bucket, prefix []byte, ok bool) {
 	if q.empty || q.lo != nil || q.hi != nil || len(q.words) > 0 || len(q.phrases) > 0 {
 		return nil, nil, false

@@ -41,85 +41,92 @@ const runCap = 1 << 16
 // seqLen is the width of a run's sequence number in its key.
 const seqLen = 8
 
-// isRunBucket reports whether a bucket is a statement index kept as runs.
+// isRunBucket reports whether a bucket is an index kept as runs: the
+// statement indexes (sr_*) and the position lists in asOf order (pr_*),
+// whose entries all end in a 16-byte date-ordered key.
 func isRunBucket(bucket []byte) bool {
-	return len(bucket) > 3 && bucket[0] == 's' && bucket[1] == 'r' && bucket[2] == '_'
+	return len(bucket) > 3 && (bucket[0] == 's' || bucket[0] == 'p') && bucket[1] == 'r' && bucket[2] == '_'
 }
 
-// staged collects a transaction's changes to one run bucket: each op is a
-// full key (prefix · sortKey) in buf with +1 (add) or -1 (remove). They
-// are sorted and applied once per prefix at flush.
-type staged struct {
-	buf []byte
-	ops []stagedOp
-}
+// staged collects a transaction's changes to one run bucket, by prefix:
+// each op is a sort key with +1 (add) or -1 (remove). They are applied
+// once per prefix at flush.
+type staged map[string]*[]keyOp
 
-type stagedOp struct {
-	off, n uint32
+// keyOp is a staged change of a 16-byte key, held as two integers so that
+// sorting a prefix's changes is a comparison of words, not of bytes.
+type keyOp struct {
+	hi, lo uint64
 	d      int8
-}
-
-func (s *staged) key(o stagedOp) []byte { return s.buf[o.off : o.off+o.n] }
-
-func (s *staged) add(prefix, suffix []byte, d int8) {
-	off := len(s.buf)
-	s.buf = append(append(s.buf, prefix...), suffix...)
-	s.ops = append(s.ops, stagedOp{off: uint32(off), n: uint32(len(s.buf) - off), d: d})
 }
 
 // stage records an index change for flush.
 func (t *txn) stage(bucket, prefix, suffix []byte, d int8) {
 	if t.pending == nil {
-		t.pending = map[string]*staged{}
+		t.pending = map[string]staged{}
 	}
 	s := t.pending[string(bucket)]
 	if s == nil {
-		s = &staged{}
+		s = staged{}
 		t.pending[string(bucket)] = s
 	}
-	s.add(prefix, suffix, d)
+	ops := s[string(prefix)]
+	if ops == nil {
+		ops = new([]keyOp)
+		s[string(prefix)] = ops
+	}
+	*ops = append(*ops, keyOp{binary.BigEndian.Uint64(suffix), binary.BigEndian.Uint64(suffix[8:]), d})
 }
 
-// applyPending writes the staged index changes: per bucket sorted, per
-// prefix one runs update. A key added and removed in the same transaction
-// (an update that keeps a statement's entry) nets to nothing.
+// applyPending writes the staged index changes: per prefix, in prefix
+// order, one update of its runs. A key added and removed in the same
+// transaction (an update that keeps a statement's entry) nets to nothing.
 func (t *txn) applyPending() error {
+	var ins, del []byte
 	for name, s := range t.pending {
 		b := t.b([]byte(name))
-		slices.SortFunc(s.ops, func(x, y stagedOp) int { return bytes.Compare(s.key(x), s.key(y)) })
-		var prefix, ins, del []byte
-		flushPrefix := func() error {
-			if len(ins) == 0 && len(del) == 0 {
-				return nil
-			}
-			err := updateRuns(b, prefix, ins, del)
-			ins, del = ins[:0], del[:0]
-			return err
+		prefixes := make([]string, 0, len(s))
+		for p := range s {
+			prefixes = append(prefixes, p)
 		}
-		for i := 0; i < len(s.ops); {
-			k := s.key(s.ops[i])
-			d := 0
-			j := i
-			for ; j < len(s.ops) && bytes.Equal(s.key(s.ops[j]), k); j++ {
-				d += int(s.ops[j].d)
-			}
-			i = j
-			p, sk := k[:len(k)-sortKeyLen], k[len(k)-sortKeyLen:]
-			if !bytes.Equal(p, prefix) || prefix == nil {
-				if err := flushPrefix(); err != nil {
-					return err
+		slices.Sort(prefixes)
+		for _, p := range prefixes {
+			ops := *s[p]
+			slices.SortFunc(ops, func(x, y keyOp) int {
+				if x.hi != y.hi {
+					if x.hi < y.hi {
+						return -1
+					}
+					return 1
 				}
-				prefix = append(prefix[:0:0], p...)
+				switch {
+				case x.lo < y.lo:
+					return -1
+				case x.lo > y.lo:
+					return 1
+				}
+				return 0
+			})
+			ins, del = ins[:0], del[:0]
+			for i := 0; i < len(ops); {
+				o := ops[i]
+				d := 0
+				for ; i < len(ops) && ops[i].hi == o.hi && ops[i].lo == o.lo; i++ {
+					d += int(ops[i].d)
+				}
+				switch {
+				case d > 0:
+					ins = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(ins, o.hi), o.lo)
+				case d < 0:
+					del = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(del, o.hi), o.lo)
+				}
 			}
-			switch {
-			case d > 0:
-				ins = append(ins, sk...)
-			case d < 0:
-				del = append(del, sk...)
+			if len(ins) == 0 && len(del) == 0 {
+				continue
 			}
-		}
-		if err := flushPrefix(); err != nil {
-			return err
+			if err := updateRuns(b, []byte(p), ins, del); err != nil {
+				return err
+			}
 		}
 	}
 	t.pending = nil

@@ -63,22 +63,19 @@ var (
 
 	bPositions  = []byte("positions")   // id → positionRec
 	bPosNat     = []byte("pos_nat")     // speakerID topicID asOf-text → id
-	bPxAll      = []byte("px_all")      // posKey → ∅
-	bPxTopic    = []byte("px_topic")    // topicID posKey → ∅
-	bPxSpeaker  = []byte("px_speaker")  // speakerID posKey → ∅
+	// Position lists in asOf order, kept as runs of posKeys like the
+	// statement indexes.
+	bPxAll      = []byte("pr_all")      // (no prefix)
+	bPxTopic    = []byte("pr_topic")    // topicID
+	bPxSpeaker  = []byte("pr_speaker")  // speakerID
 	bPxTimeline = []byte("px_timeline") // topicID speakerID posKey → ∅
 	bPxEvidence = []byte("px_evidence") // statementID positionID → ∅
-
-	// bCounts holds the number of entries under each index prefix
-	// (bucket name 0x00 prefix → uint64), so the planner can pick the
-	// most selective index and totalCount is cheap for one-prefix filters.
-	bCounts = []byte("counts")
 )
 
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
 	bStatements, bStmtExt, bStmtNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
-	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence, bCounts}
+	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
 
 // Meta keys.
 var (

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"parley/domain"
@@ -16,13 +15,12 @@ const maxProblems = 100
 // implies exists, then that each index holds no more entries than the
 // records imply. Checking presence plus count finds both missing and stray
 // entries in constant memory per bucket, which matters at a million
-// statements; the expected prefix counters are the one map it keeps.
+// statements.
 type verifier struct {
 	t        *txn
 	report   domain.VerifyReport
 	extra    int
 	expected map[string]int   // bucket → number of entries implied
-	counts   map[string]int64 // counts key → entries implied
 	// runs caches the runs of each statement index prefix (bucket 0x00
 	// prefix → packed data): a prefix is looked up once per statement
 	// filed under it.
@@ -61,7 +59,6 @@ func (v *verifier) expectIx(bucket, prefix, suffix []byte, what string) {
 		return
 	}
 	v.expect(bucket, cat(prefix, suffix), nil, what)
-	v.counts[string(countKey(bucket, prefix))]++
 }
 
 // expectRun checks that a run of prefix in a statement index holds sk.
@@ -112,7 +109,7 @@ func (v *verifier) exists(bucket []byte, id domain.ID) bool {
 // Verify implements domain.Store.
 func (s *Store) Verify(ctx context.Context) (*domain.VerifyReport, error) {
 	return get(s, ctx, func(t *txn) (*domain.VerifyReport, error) {
-		v := &verifier{t: t, expected: map[string]int{}, counts: map[string]int64{}, runs: map[string][][]byte{}}
+		v := &verifier{t: t, expected: map[string]int{}, runs: map[string][][]byte{}}
 		if err := v.run(); err != nil {
 			return nil, err
 		}
@@ -249,7 +246,7 @@ func (v *verifier) run() error {
 	// Stray entries: an index with more entries than its records imply.
 	for _, name := range allBuckets {
 		switch string(name) {
-		case string(bMeta), string(bCounts), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
+		case string(bMeta), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
 			continue
 		}
 		got := 0
@@ -262,17 +259,5 @@ func (v *verifier) run() error {
 			v.problem("index %s has %d entries; the records imply %d", name, got, want)
 		}
 	}
-	// The planner's counters.
-	err = t.b(bCounts).ForEach(func(k, raw []byte) error {
-		want := v.counts[string(k)]
-		if got := int64(binary.BigEndian.Uint64(raw)); got != want {
-			v.problem("counter %q is %d; the index holds %d", k, got, want)
-		}
-		delete(v.counts, string(k))
-		return nil
-	})
-	for k, n := range v.counts {
-		v.problem("counter %q is missing; the index holds %d", k, n)
-	}
-	return err
+	return nil
 }
