@@ -11,8 +11,9 @@ import (
 
 // iter walks the keys under one prefix of a bucket in one direction and
 // yields their suffixes, optionally restricted to the inclusive suffix
-// range [lo, hi]. An iter over a run (isRun) walks the packed sort keys of
-// one run of a statement index instead (runs.go), seeking by binary search.
+// range [lo, hi]. An iter over a run (isRun) walks the entries of one run
+// of an index kept as runs (runs.go) instead: prefix is the run's key
+// prefix, and it steps through the entries of each block.
 type iter struct {
 	c        *bolt.Cursor
 	prefix   []byte
@@ -22,8 +23,8 @@ type iter struct {
 	curValue []byte
 
 	isRun bool
-	run   []byte // packed sort keys, ascending
-	i     int    // index of cur in run
+	block []byte // the current block's entries
+	bi    int    // index of cur in block
 }
 
 func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
@@ -81,47 +82,123 @@ func (it *iter) start(from []byte, inclusive, desc bool) {
 
 // startRun is start for an iter over a run.
 func (it *iter) startRun(from []byte, inclusive bool) {
-	n := len(it.run) / sortKeyLen
+	rk := it.prefix
 	if !it.desc {
 		target, incl := it.lo, true
 		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
 			target, incl = from, inclusive
 		}
-		i, found := 0, false
-		if target != nil {
-			i, found = searchRun(it.run, target)
+		if target == nil {
+			k, v := it.c.Seek(rk)
+			if !inRun(k, rk) {
+				v = nil
+			}
+			it.setBlock(v, 0)
+			return
 		}
-		if found && !incl {
-			i++
+		if _, v := blockFor(it.c, rk, target); v != nil {
+			i, found := searchRun(v, target)
+			if found && !incl {
+				i++
+			}
+			if i < len(v)/sortKeyLen {
+				it.setBlock(v, i)
+				return
+			}
 		}
-		it.setRun(i)
+		// The target is past the end of the block that would hold it (or
+		// before the run's first): the answer opens the next block.
+		k, v := it.c.Seek(cat(rk, target))
+		if inRun(k, rk) && !incl && bytes.Equal(k[len(rk):], target) {
+			if len(v) > sortKeyLen {
+				it.setBlock(v, 1)
+				return
+			}
+			k, v = it.c.Next()
+		}
+		if !inRun(k, rk) {
+			v = nil
+		}
+		it.setBlock(v, 0)
 		return
 	}
 	target, incl := it.hi, true
 	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
 		target, incl = from, inclusive
 	}
-	i := n - 1
-	if target != nil {
-		j, found := searchRun(it.run, target)
-		i = j - 1
-		if found && incl {
-			i = j
+	var k, v []byte
+	if target == nil {
+		if next := successor(rk); next != nil {
+			if k, _ = it.c.Seek(next); k == nil {
+				k, v = it.c.Last()
+			} else {
+				k, v = it.c.Prev()
+			}
+		} else {
+			k, v = it.c.Last()
 		}
-	}
-	it.setRun(i)
-}
-
-func (it *iter) setRun(i int) {
-	it.i, it.cur = i, nil
-	if i < 0 || i >= len(it.run)/sortKeyLen {
+		if !inRun(k, rk) {
+			v = nil
+		}
+		it.setBlock(v, len(v)/sortKeyLen-1)
 		return
 	}
-	s := it.run[i*sortKeyLen : (i+1)*sortKeyLen]
+	if _, v = blockFor(it.c, rk, target); v == nil {
+		it.setBlock(nil, 0)
+		return
+	}
+	i, found := searchRun(v, target)
+	if !(found && incl) {
+		i--
+	}
+	if i < 0 {
+		// Only when the block's first entry is the target, excluded.
+		if k, v = it.c.Prev(); !inRun(k, rk) {
+			v = nil
+		}
+		i = len(v)/sortKeyLen - 1
+	}
+	it.setBlock(v, i)
+}
+
+// setBlock makes entry i of block (nil: none) the current one.
+func (it *iter) setBlock(block []byte, i int) {
+	it.block, it.bi, it.cur = block, i, nil
+	if i < 0 || i >= len(block)/sortKeyLen {
+		it.block = nil
+		return
+	}
+	s := block[i*sortKeyLen : (i+1)*sortKeyLen]
 	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
 		return
 	}
 	it.cur = s
+}
+
+// nextRun steps an iter over a run, crossing into the neighbouring block
+// at either end of the current one.
+func (it *iter) nextRun() {
+	if it.desc {
+		if it.bi > 0 {
+			it.setBlock(it.block, it.bi-1)
+			return
+		}
+		k, v := it.c.Prev()
+		if !inRun(k, it.prefix) {
+			v = nil
+		}
+		it.setBlock(v, len(v)/sortKeyLen-1)
+		return
+	}
+	if it.bi+1 < len(it.block)/sortKeyLen {
+		it.setBlock(it.block, it.bi+1)
+		return
+	}
+	k, v := it.c.Next()
+	if !inRun(k, it.prefix) {
+		v = nil
+	}
+	it.setBlock(v, 0)
 }
 
 func (it *iter) next() {
@@ -129,11 +206,7 @@ func (it *iter) next() {
 		return
 	}
 	if it.isRun {
-		if it.desc {
-			it.setRun(it.i - 1)
-		} else {
-			it.setRun(it.i + 1)
-		}
+		it.nextRun()
 		return
 	}
 	if it.desc {

@@ -152,13 +152,19 @@ func downgradeIndexesToV2(tx *bolt.Tx) error {
 			return err
 		}
 		per := map[string]uint64{}
-		err = tx.Bucket(pair[1]).ForEach(func(k, v []byte) error {
-			prefix := k[:len(k)-seqLen]
-			for ; len(v) > 0; v = v[sortKeyLen:] {
-				if err := old.Put(cat(prefix, v[:sortKeyLen]), nil); err != nil {
-					return err
+		b := tx.Bucket(pair[1])
+		err = b.ForEach(func(k, v []byte) error {
+			if !isDir(b, k, v) {
+				return nil
+			}
+			prefix := k[:len(k)-1]
+			for _, r := range readDir(b, prefix) {
+				for d := readRun(b, prefix, r); len(d) > 0; d = d[sortKeyLen:] {
+					if err := old.Put(cat(prefix, d[:sortKeyLen]), nil); err != nil {
+						return err
+					}
+					per[string(prefix)]++
 				}
-				per[string(prefix)]++
 			}
 			return nil
 		})
@@ -295,4 +301,15 @@ func TestMigrateV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// isDir tells a directory key from a block key whose first entry happens
+// to end in dirMark: a directory's first run has a block.
+func isDir(b *bolt.Bucket, k, v []byte) bool {
+	if k[len(k)-1] != dirMark || len(v) == 0 || len(v)%16 != 0 {
+		return false
+	}
+	rk := runKey(k[:len(k)-1], binary.BigEndian.Uint64(v))
+	got, _ := b.Cursor().Seek(rk)
+	return inRun(got, rk)
 }

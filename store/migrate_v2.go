@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -52,16 +51,20 @@ func migrateV2IndexesToRuns(tx *bolt.Tx) error {
 		}
 		var prefix, data []byte
 		write := func() error {
+			var runs []runInfo
 			for seq := uint64(1); len(data) > 0; seq++ {
 				n := min(len(data), runCap*sortKeyLen)
-				key := binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), seq)
-				if err := nb.Put(key, data[:n:n]); err != nil {
+				if err := writeRun(nb, prefix, seq, data[:n:n]); err != nil {
 					return err
 				}
+				runs = append(runs, runInfo{seq, n / sortKeyLen})
 				data = data[n:]
 			}
 			data = nil
-			return nil
+			if len(runs) == 0 {
+				return nil
+			}
+			return writeDir(nb, prefix, runs)
 		}
 		c := old.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {

@@ -8,38 +8,58 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The statement indexes (the sr_* buckets) are kept as sorted runs rather
-// than one bbolt key per entry.
+// The statement indexes (sr_*) and the position lists in asOf order
+// (pr_*) are kept as sorted runs rather than one bbolt key per entry.
 //
-// Every statement index entry is prefix · sortKey, and a statement lands
+// Every entry of these indexes is prefix · sortKey, and a statement lands
 // at a date-ordered place in each of its ~24 prefixes (all, speaker,
 // country, kind, topics, source, one per search word). With one key per
 // entry, a batch of 1,000 statements in random date order touches pages
 // all over every index, and bbolt rewrites each touched page at commit:
 // the cost of a batch grew with the database (docs/benchmarks.md).
 //
-// Here each prefix holds a few runs: bbolt values that are packed, sorted
-// arrays of 16-byte sort keys, under the key prefix · seq (8 bytes,
-// big-endian; a higher seq is a newer run). A transaction's new entries
-// for a prefix become one new run, merged with the newest runs while they
-// are no more than twice its size (a binary counter), so a prefix has
-// about log2(entries) runs, each entry is rewritten about log2 times as
-// part of a packed array (a memmove, not a B+tree insert), and a batch
-// touches one bbolt key per prefix instead of one per entry. Runs stop
-// growing at runCap entries, which bounds what a delete rewrites.
+// Here each prefix holds a few runs: sorted sets of 16-byte sort keys. A
+// transaction's new entries for a prefix become one new run, which absorbs
+// the newest runs while they are at most twice its size (a binary
+// counter), so a prefix has about log2(entries) runs and each entry is
+// rewritten about log2 times as part of a packed array (a memmove, not a
+// B+tree insert). A batch touches the pages of the runs it rewrites, not
+// one page per entry.
+//
+// A run is stored as blocks of at most blockMax entries under
+// prefix · seq · firstKey (seq: 8 bytes, big-endian, higher is newer), and
+// each prefix has a directory, prefix · 0xff → (seq, entries) per run,
+// oldest first. Blocks rather than one value per run: bbolt keeps at
+// least two keys in a node and rewrites a node whole, so a megabyte run
+// stored as one value was rewritten with every small neighbour that
+// changed (measured: 15× the bytes of the runs actually written). Blocks
+// fill ordinary pages, a run's rewrite touches only its pages, and a
+// delete rewrites one block.
 //
 // Readers merge the runs of a prefix (merged in iter.go); each run seeks
-// by binary search on the mapped bytes, without copying them. The number
-// of entries under a prefix is the sum of its runs' lengths, so these
-// indexes need no counters.
+// with a bbolt cursor to the block holding the target and by binary search
+// inside it. The number of entries under a prefix is the sum of its
+// directory, so these indexes need no counters.
 
-// runCap is the largest run the merge policy builds, in entries (1 MiB).
-// A delete rewrites the run holding the entry; the cap bounds that cost
-// and keeps single values small enough for bbolt to place easily.
-const runCap = 1 << 16
+// blockMax is the most entries a block holds: two blocks and their keys
+// fit in a 4 KiB page.
+const blockMax = 100
 
-// seqLen is the width of a run's sequence number in its key.
+// runCap is the largest run the merge policy builds, in entries (4 MiB):
+// it bounds the memory a merge takes.
+const runCap = 1 << 18
+
+// seqLen is the width of a run's sequence number in its keys.
 const seqLen = 8
+
+// dirMark ends a prefix's directory key. Block keys continue the prefix
+// with a sequence number, whose first byte is 0 for any realistic number
+// of runs, so the directory sorts after the prefix's blocks.
+const dirMark = 0xff
+
+// runsFillPercent fills split pages of the run buckets almost full: runs
+// are written whole, in key order, so a page is rarely split again.
+const runsFillPercent = 0.9
 
 // isRunBucket reports whether a bucket is an index kept as runs: the
 // statement indexes (sr_*) and the position lists in asOf order (pr_*),
@@ -133,43 +153,140 @@ func (t *txn) applyPending() error {
 	return nil
 }
 
-// run is one stored run of a prefix.
-type run struct {
-	key  []byte // prefix · seq (a copy)
-	data []byte // packed sort keys, ascending; bbolt's memory, read only
+// runInfo is one entry of a prefix's directory.
+type runInfo struct {
+	seq uint64
+	n   int // entries
 }
 
-// loadRuns returns the runs of prefix, oldest first. The data slices are
-// valid until the bucket is next written to.
-func loadRuns(b *bolt.Bucket, prefix []byte) []run {
-	var out []run
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != len(prefix)+seqLen {
-			continue // not a run key of this prefix: never written, but cheap to rule out
-		}
-		out = append(out, run{key: copyBytes(k), data: v})
+func dirKey(prefix []byte) []byte {
+	return append(append(make([]byte, 0, len(prefix)+1), prefix...), dirMark)
+}
+
+func runKey(prefix []byte, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(prefix)+seqLen+sortKeyLen), prefix...), seq)
+}
+
+// readDir returns the runs of prefix, oldest first.
+func readDir(b *bolt.Bucket, prefix []byte) []runInfo {
+	v := b.Get(dirKey(prefix))
+	out := make([]runInfo, 0, len(v)/16)
+	for ; len(v) >= 16; v = v[16:] {
+		out = append(out, runInfo{binary.BigEndian.Uint64(v), int(binary.BigEndian.Uint64(v[8:]))})
 	}
 	return out
 }
 
-// runData returns the packed data of prefix's runs without copying keys.
-func runData(b *bolt.Bucket, prefix []byte) [][]byte {
-	var out [][]byte
+func writeDir(b *bolt.Bucket, prefix []byte, runs []runInfo) error {
+	if len(runs) == 0 {
+		return b.Delete(dirKey(prefix))
+	}
+	v := make([]byte, 0, 16*len(runs))
+	for _, r := range runs {
+		v = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(v, r.seq), uint64(r.n))
+	}
+	return b.Put(dirKey(prefix), v)
+}
+
+// inRun reports whether k is a block key of the run whose keys start with
+// rk (prefix · seq).
+func inRun(k, rk []byte) bool {
+	return len(k) == len(rk)+sortKeyLen && bytes.HasPrefix(k, rk)
+}
+
+// readRun returns a copy of a run's entries, ascending.
+func readRun(b *bolt.Bucket, prefix []byte, r runInfo) []byte {
+	rk := runKey(prefix, r.seq)
+	out := make([]byte, 0, r.n*sortKeyLen)
 	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) == len(prefix)+seqLen {
-			out = append(out, v)
+	for k, v := c.Seek(rk); k != nil && bytes.HasPrefix(k, rk); k, v = c.Next() {
+		if inRun(k, rk) {
+			out = append(out, v...)
 		}
 	}
 	return out
+}
+
+// writeRun stores data (packed, ascending) as the blocks of run seq.
+func writeRun(b *bolt.Bucket, prefix []byte, seq uint64, data []byte) error {
+	rk := runKey(prefix, seq)
+	for len(data) > 0 {
+		n := min(len(data), blockMax*sortKeyLen)
+		if err := b.Put(append(rk[:len(rk):len(rk)], data[:sortKeyLen]...), data[:n:n]); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// deleteRun removes the blocks of run seq.
+func deleteRun(b *bolt.Bucket, prefix []byte, seq uint64) error {
+	rk := runKey(prefix, seq)
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(rk); k != nil && bytes.HasPrefix(k, rk); k, _ = c.Next() {
+		if inRun(k, rk) {
+			keys = append(keys, copyBytes(k))
+		}
+	}
+	// Collected first: bbolt's cursor skips keys after a delete under it.
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blockFor returns the key and entries of the block of run rk that would
+// hold target (the last block whose first entry is not above it), or nil.
+func blockFor(c *bolt.Cursor, rk, target []byte) (k, v []byte) {
+	full := cat(rk, target)
+	k, v = c.Seek(full)
+	if inRun(k, rk) && bytes.Equal(k, full) {
+		return k, v
+	}
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if !inRun(k, rk) {
+		return nil, nil
+	}
+	return k, v
+}
+
+// removeFromRun deletes sk from run r if it holds it, rewriting one block.
+func removeFromRun(b *bolt.Bucket, prefix []byte, r runInfo, sk []byte) (bool, error) {
+	rk := runKey(prefix, r.seq)
+	k, v := blockFor(b.Cursor(), rk, sk)
+	if k == nil {
+		return false, nil
+	}
+	i, found := searchRun(v, sk)
+	if !found {
+		return false, nil
+	}
+	rest := make([]byte, 0, len(v)-sortKeyLen)
+	rest = append(append(rest, v[:i*sortKeyLen]...), v[(i+1)*sortKeyLen:]...)
+	if err := b.Delete(copyBytes(k)); err != nil {
+		return false, err
+	}
+	if len(rest) > 0 {
+		if err := b.Put(cat(rk, rest[:sortKeyLen]), rest); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // runEntries is the number of entries under prefix.
 func runEntries(b *bolt.Bucket, prefix []byte) int {
 	n := 0
-	for _, d := range runData(b, prefix) {
-		n += len(d) / sortKeyLen
+	for _, r := range readDir(b, prefix) {
+		n += r.n
 	}
 	return n
 }
@@ -178,62 +295,61 @@ func runEntries(b *bolt.Bucket, prefix []byte) int {
 // prefix, keeping the runs' shape: new entries form a run that absorbs
 // the newest runs while they are at most twice its size.
 func updateRuns(b *bolt.Bucket, prefix, ins, del []byte) error {
-	runs := loadRuns(b, prefix)
-	dirty := make([]bool, len(runs))
-	if len(del) > 0 {
-		for i := range runs {
-			if kept, changed := without(runs[i].data, del); changed {
-				runs[i].data, dirty[i] = kept, true
+	runs := readDir(b, prefix)
+	changed := false
+	for ; len(del) > 0; del = del[sortKeyLen:] {
+		// Newest first: an entry removed soon after it was added is most
+		// likely in a small, recent run.
+		for i := len(runs) - 1; i >= 0; i-- {
+			ok, err := removeFromRun(b, prefix, runs[i], del[:sortKeyLen])
+			if err != nil {
+				return err
+			}
+			if ok {
+				runs[i].n--
+				changed = true
+				break
 			}
 		}
 	}
-	var key []byte // the new run's key
-	x := ins
-	if len(x) > 0 {
+	if changed {
+		runs = slices.DeleteFunc(runs, func(r runInfo) bool { return r.n == 0 })
+	}
+	if len(ins) > 0 {
+		x := ins
+		n := len(ins) / sortKeyLen
 		i := len(runs) - 1
-		for ; i >= 0 && len(runs[i].data) <= 2*len(x) && len(runs[i].data)+len(x) <= runCap*sortKeyLen; i-- {
-			x = mergeSorted(runs[i].data, x)
+		for ; i >= 0 && runs[i].n <= 2*n && runs[i].n+n <= runCap; i-- {
+			x = mergeSorted(readRun(b, prefix, runs[i]), x)
+			n = len(x) / sortKeyLen
+			if err := deleteRun(b, prefix, runs[i].seq); err != nil {
+				return err
+			}
 		}
 		// The absorbed runs are the newest; the new run takes the oldest
-		// absorbed one's key, so keys stay in age order.
+		// absorbed one's number, so numbers stay in age order.
+		seq := uint64(1)
 		switch {
 		case i+1 < len(runs):
-			key = runs[i+1].key
-			for j := i + 2; j < len(runs); j++ {
-				if err := b.Delete(runs[j].key); err != nil {
-					return err
-				}
-			}
-			runs = runs[:i+1]
+			seq = runs[i+1].seq
 		case len(runs) > 0:
-			last := runs[len(runs)-1].key
-			key = binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), binary.BigEndian.Uint64(last[len(prefix):])+1)
+			seq = runs[len(runs)-1].seq + 1
+			// Nothing absorbed: x is ins, the caller's reused buffer,
+			// and bbolt keeps the values it is given until commit.
+			x = copyBytes(x)
 		default:
-			key = binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), 1)
-		}
-	}
-	for i, r := range runs {
-		if !dirty[i] {
-			continue
-		}
-		var err error
-		if len(r.data) == 0 {
-			err = b.Delete(r.key)
-		} else {
-			err = b.Put(r.key, r.data)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if key != nil {
-		if len(x) == len(ins) {
-			// bbolt keeps the value until commit; ins is reused.
 			x = copyBytes(x)
 		}
-		return b.Put(key, x)
+		if err := writeRun(b, prefix, seq, x); err != nil {
+			return err
+		}
+		runs = append(runs[:i+1], runInfo{seq, n})
+		changed = true
 	}
-	return nil
+	if !changed {
+		return nil
+	}
+	return writeDir(b, prefix, runs)
 }
 
 // cmpKey orders two 16-byte sort keys; two loads beat bytes.Compare on
@@ -273,32 +389,6 @@ func mergeSorted(a, b []byte) []byte {
 	return append(out, b...)
 }
 
-// without returns run minus the keys of del, and whether any was in it.
-// It copies only when something is removed.
-func without(r, del []byte) ([]byte, bool) {
-	var hit bool
-	for d := del; len(d) > 0; d = d[sortKeyLen:] {
-		if _, ok := searchRun(r, d[:sortKeyLen]); ok {
-			hit = true
-			break
-		}
-	}
-	if !hit {
-		return r, false
-	}
-	out := make([]byte, 0, len(r))
-	for len(r) > 0 {
-		for len(del) > 0 && cmpKey(del, r) < 0 {
-			del = del[sortKeyLen:]
-		}
-		if len(del) == 0 || cmpKey(del, r) != 0 {
-			out = append(out, r[:sortKeyLen]...)
-		}
-		r = r[sortKeyLen:]
-	}
-	return out, true
-}
-
 // searchRun returns the index of the first entry of r not below target,
 // and whether it equals target. target may have any length.
 func searchRun(r, target []byte) (int, bool) {
@@ -317,9 +407,12 @@ func searchRun(r, target []byte) (int, bool) {
 
 // runIters returns one iterator per run of prefix, for merged.
 func runIters(b *bolt.Bucket, prefix, lo, hi []byte) []*iter {
-	var out []*iter
-	for _, d := range runData(b, prefix) {
-		out = append(out, &iter{run: d, isRun: true, lo: lo, hi: hi})
+	runs := readDir(b, prefix)
+	its := make([]iter, len(runs))
+	out := make([]*iter, len(runs))
+	for i, r := range runs {
+		its[i] = iter{c: b.Cursor(), prefix: runKey(prefix, r.seq), lo: lo, hi: hi, isRun: true}
+		out[i] = &its[i]
 	}
 	return out
 }
@@ -327,8 +420,8 @@ func runIters(b *bolt.Bucket, prefix, lo, hi []byte) []*iter {
 // runSuffixes returns copies of the sort keys under prefix, ascending.
 func runSuffixes(b *bolt.Bucket, prefix []byte) [][]byte {
 	var all []byte
-	for _, d := range runData(b, prefix) {
-		all = mergeSorted(all, d)
+	for _, r := range readDir(b, prefix) {
+		all = mergeSorted(all, readRun(b, prefix, r))
 	}
 	out := make([][]byte, 0, len(all)/sortKeyLen)
 	for ; len(all) > 0; all = all[sortKeyLen:] {

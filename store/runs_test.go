@@ -2,13 +2,17 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"parley/domain"
 )
 
 // TestRunsModel applies random adds and removes, in transactions of
@@ -90,13 +94,14 @@ func TestRunsModel(t *testing.T) {
 				if n := runEntries(b, p); n != len(want) {
 					t.Fatalf("round %d prefix %q: runEntries %d, want %d", round, p, n, len(want))
 				}
-				runs := runData(b, p)
+				runs := readDir(b, p)
 				if len(runs) > 24 {
 					t.Fatalf("round %d prefix %q: %d runs", round, p, len(runs))
 				}
-				for _, d := range runs {
-					if len(d) == 0 {
-						t.Fatalf("round %d prefix %q: an empty run", round, p)
+				for _, ri := range runs {
+					d := readRun(b, p, ri)
+					if ri.n == 0 || len(d) != ri.n*sortKeyLen {
+						t.Fatalf("round %d prefix %q: run %d holds %d bytes, its directory entry says %d entries", round, p, ri.seq, len(d), ri.n)
 					}
 					for i := sortKeyLen; i < len(d); i += sortKeyLen {
 						if cmpKey(d[i-sortKeyLen:i], d[i:i+sortKeyLen]) >= 0 {
@@ -128,5 +133,62 @@ func TestRunsModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestVerifyFindsRunDrift removes an entry from a statement index's runs,
+// then adds one no record implies, and checks that Verify reports each.
+func TestVerifyFindsRunDrift(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson, Country: "EE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *domain.Statement
+	for i := range 5 {
+		if st, err = s.CreateStatement(ctx, &domain.Statement{Text: fmt.Sprintf("decisive week %d", i), Kind: domain.StatementQuote,
+			SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12-01")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := func() []string {
+		rep, err := s.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Problems
+	}
+	if p := verify(); len(p) > 0 {
+		t.Fatalf("a sound store: %v", p)
+	}
+	change := func(prefix []byte, ins, del []byte) {
+		err := s.db.Update(func(tx *bolt.Tx) error { return updateRuns(tx.Bucket(bSxWord), prefix, ins, del) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sk := sortKey(st)
+	change(wordPrefix("decisive"), nil, sk)
+	if p := verify(); len(p) == 0 {
+		t.Error("Verify missed an entry missing from sr_word")
+	}
+	change(wordPrefix("decisive"), sk, nil)
+	if p := verify(); len(p) > 0 {
+		t.Fatalf("restored: %v", p)
+	}
+	stray := sortKey(&domain.Statement{ID: 999, SaidOn: st.SaidOn})
+	change(wordPrefix("decisive"), stray, nil)
+	if p := verify(); len(p) == 0 {
+		t.Error("Verify missed a stray entry in sr_word")
+	}
+	change(wordPrefix("decisive"), nil, stray)
+	change(wordPrefix("nowhere"), stray, nil)
+	if p := verify(); len(p) == 0 {
+		t.Error("Verify missed a stray prefix in sr_word")
 	}
 }

@@ -61,8 +61,8 @@ var (
 	bSxSource  = []byte("sr_source")  // sourceID
 	bSxWord    = []byte("sr_word")    // token 0x00
 
-	bPositions  = []byte("positions")   // id → positionRec
-	bPosNat     = []byte("pos_nat")     // speakerID topicID asOf-text → id
+	bPositions = []byte("positions") // id → positionRec
+	bPosNat    = []byte("pos_nat")   // speakerID topicID asOf-text → id
 	// Position lists in asOf order, kept as runs of posKeys like the
 	// statement indexes.
 	bPxAll      = []byte("pr_all")      // (no prefix)

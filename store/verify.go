@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"parley/domain"
 )
@@ -20,11 +22,11 @@ type verifier struct {
 	t        *txn
 	report   domain.VerifyReport
 	extra    int
-	expected map[string]int   // bucket → number of entries implied
-	// runs caches the runs of each statement index prefix (bucket 0x00
-	// prefix → packed data): a prefix is looked up once per statement
-	// filed under it.
-	runs map[string][][]byte
+	expected map[string]int // bucket → number of entries implied
+	// implied tallies the entries the records imply under each prefix of
+	// an index kept as runs (bucket 0x00 prefix): checked against the
+	// runs in one walk at the end, not by a lookup per entry.
+	implied map[string]*tally
 }
 
 func (v *verifier) problem(format string, args ...any) {
@@ -55,51 +57,108 @@ func (v *verifier) has(bucket, key []byte) bool {
 
 func (v *verifier) expectIx(bucket, prefix, suffix []byte, what string) {
 	if isRunBucket(bucket) {
-		v.expectRun(bucket, prefix, suffix, what)
+		v.expectRun(bucket, prefix, suffix)
 		return
 	}
 	v.expect(bucket, cat(prefix, suffix), nil, what)
 }
 
-// expectRun checks that a run of prefix in a statement index holds sk.
-func (v *verifier) expectRun(bucket, prefix, sk []byte, what string) {
-	v.expected[string(bucket)]++
-	ck := string(bucket) + "\x00" + string(prefix)
-	runs, ok := v.runs[ck]
-	if !ok {
-		runs = runData(v.t.b(bucket), prefix)
-		v.runs[ck] = runs
-	}
-	for _, r := range runs {
-		if _, found := searchRun(r, sk); found {
-			return
-		}
-	}
-	v.problem("%s: index %s lacks entry %x under prefix %x", what, bucket, sk, prefix)
+// tally is a count of entries and the sum of their hashes: two sets of
+// sort keys with equal tallies are equal but with negligible probability,
+// and a tally costs constant memory per prefix.
+type tally struct {
+	n   int
+	sum uint64
 }
 
-// runEntriesChecked counts the entries of a statement index and checks
-// the shape of its runs: whole sort keys, strictly ascending.
-func (v *verifier) runEntriesChecked(bucket []byte) int {
-	n := 0
-	_ = v.t.b(bucket).ForEach(func(k, d []byte) error {
-		switch {
-		case len(k) < seqLen:
-			v.problem("index %s: key %x is not a run key", bucket, k)
-		case len(d) == 0 || len(d)%sortKeyLen != 0:
-			v.problem("index %s: run %x holds %d bytes, not a positive multiple of %d", bucket, k, len(d), sortKeyLen)
-		default:
-			for i := sortKeyLen; i < len(d); i += sortKeyLen {
-				if cmpKey(d[i-sortKeyLen:i], d[i:i+sortKeyLen]) >= 0 {
-					v.problem("index %s: run %x is not strictly ascending at entry %d", bucket, k, i/sortKeyLen)
-					break
+func (t *tally) add(sk []byte) {
+	t.n++
+	t.sum += mix64(binary.BigEndian.Uint64(sk)) ^ mix64(binary.BigEndian.Uint64(sk[8:])+0x9e3779b97f4a7c15)
+}
+
+// mix64 is SplitMix64's finalizer.
+func mix64(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// expectRun tallies an entry the records imply in an index kept as runs.
+func (v *verifier) expectRun(bucket, prefix, sk []byte) {
+	v.expected[string(bucket)]++
+	k := string(bucket) + "\x00" + string(prefix)
+	t := v.implied[k]
+	if t == nil {
+		t = &tally{}
+		v.implied[k] = t
+	}
+	t.add(sk)
+}
+
+// checkRuns compares an index kept as runs with what the records imply:
+// per prefix the entries (by tally), the directory's counts and the shape
+// of every run (whole blocks, strictly ascending, keyed by their first
+// entry); then that the bucket holds no keys beyond those prefixes'.
+func (v *verifier) checkRuns(bucket []byte) {
+	b := v.t.b(bucket)
+	var prefixes []string
+	for k := range v.implied {
+		if len(k) > len(bucket) && k[:len(bucket)] == string(bucket) && k[len(bucket)] == 0 {
+			prefixes = append(prefixes, k[len(bucket)+1:])
+		}
+	}
+	slices.Sort(prefixes)
+	keys, entries := 0, 0
+	for _, p := range prefixes {
+		prefix := []byte(p)
+		want := v.implied[string(bucket)+"\x00"+p]
+		var got tally
+		if b.Get(dirKey(prefix)) != nil {
+			keys++
+		}
+		var last uint64
+		for _, r := range readDir(b, prefix) {
+			if r.seq <= last || r.n <= 0 {
+				v.problem("index %s prefix %x: directory lists run %d with %d entries out of order", bucket, prefix, r.seq, r.n)
+			}
+			last = r.seq
+			rk := runKey(prefix, r.seq)
+			var prev []byte
+			n := 0
+			c := b.Cursor()
+			for k, d := c.Seek(rk); k != nil && bytes.HasPrefix(k, rk); k, d = c.Next() {
+				if !inRun(k, rk) {
+					continue
+				}
+				keys++
+				if len(d) == 0 || len(d)%sortKeyLen != 0 || len(d) > blockMax*sortKeyLen || !bytes.Equal(k[len(rk):], d[:min(len(d), sortKeyLen)]) {
+					v.problem("index %s prefix %x run %d: block %x is malformed (%d bytes)", bucket, prefix, r.seq, k, len(d))
+					continue
+				}
+				for ; len(d) > 0; d = d[sortKeyLen:] {
+					if prev != nil && cmpKey(prev, d) >= 0 {
+						v.problem("index %s prefix %x run %d: entries out of order at %x", bucket, prefix, r.seq, d[:sortKeyLen])
+					}
+					prev = d[:sortKeyLen]
+					got.add(prev)
+					n++
 				}
 			}
+			if n != r.n {
+				v.problem("index %s prefix %x run %d: the directory says %d entries, the blocks hold %d", bucket, prefix, r.seq, r.n, n)
+			}
 		}
-		n += len(d) / sortKeyLen
-		return nil
-	})
-	return n
+		entries += got.n
+		if got != *want {
+			v.problem("index %s prefix %x: %d entries disagree with the %d the records imply", bucket, prefix, got.n, want.n)
+		}
+	}
+	if n := b.Stats().KeyN; n != keys {
+		v.problem("index %s has %d keys beyond those of the prefixes the records imply", bucket, n-keys)
+	}
+	if want := v.expected[string(bucket)]; entries != want {
+		v.problem("index %s has %d entries; the records imply %d", bucket, entries, want)
+	}
 }
 
 func (v *verifier) exists(bucket []byte, id domain.ID) bool {
@@ -109,7 +168,7 @@ func (v *verifier) exists(bucket []byte, id domain.ID) bool {
 // Verify implements domain.Store.
 func (s *Store) Verify(ctx context.Context) (*domain.VerifyReport, error) {
 	return get(s, ctx, func(t *txn) (*domain.VerifyReport, error) {
-		v := &verifier{t: t, expected: map[string]int{}, runs: map[string][][]byte{}}
+		v := &verifier{t: t, expected: map[string]int{}, implied: map[string]*tally{}}
 		if err := v.run(); err != nil {
 			return nil, err
 		}
@@ -249,13 +308,11 @@ func (v *verifier) run() error {
 		case string(bMeta), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
 			continue
 		}
-		got := 0
 		if isRunBucket(name) {
-			got = v.runEntriesChecked(name)
-		} else {
-			got = t.b(name).Stats().KeyN
+			v.checkRuns(name)
+			continue
 		}
-		if want := v.expected[string(name)]; got != want {
+		if got, want := t.b(name).Stats().KeyN, v.expected[string(name)]; got != want {
 			v.problem("index %s has %d entries; the records imply %d", name, got, want)
 		}
 	}
