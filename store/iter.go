@@ -88,6 +88,18 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
 			target, incl = from, inclusive
 		}
+		if it.inBlock(target) {
+			// A leapfrog seeks forward a little at a time: the target is
+			// often in the block at hand, where the cursor already is.
+			i, found := searchRun(it.block, target)
+			if found && !incl {
+				i++
+			}
+			if i < len(it.block)/sortKeyLen {
+				it.setBlock(it.block, i)
+				return
+			}
+		}
 		if target == nil {
 			k, v := it.c.Seek(rk)
 			if !inRun(k, rk) {
@@ -96,7 +108,8 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 			it.setBlock(v, 0)
 			return
 		}
-		if _, v := blockFor(it.c, rk, target); v != nil {
+		k, v := blockFor(it.c, rk, target)
+		if v != nil {
 			i, found := searchRun(v, target)
 			if found && !incl {
 				i++
@@ -105,16 +118,12 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 				it.setBlock(v, i)
 				return
 			}
-		}
-		// The target is past the end of the block that would hold it (or
-		// before the run's first): the answer opens the next block.
-		k, v := it.c.Seek(cat(rk, target))
-		if inRun(k, rk) && !incl && bytes.Equal(k[len(rk):], target) {
-			if len(v) > sortKeyLen {
-				it.setBlock(v, 1)
-				return
-			}
+			// Past the end of the block that would hold the target: the
+			// answer opens the next block, where the cursor goes next.
 			k, v = it.c.Next()
+		} else {
+			// Before the run's first block, or the run is empty.
+			k, v = it.c.Seek(rk)
 		}
 		if !inRun(k, rk) {
 			v = nil
@@ -125,6 +134,16 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 	target, incl := it.hi, true
 	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
 		target, incl = from, inclusive
+	}
+	if it.inBlock(target) {
+		i, found := searchRun(it.block, target)
+		if !(found && incl) {
+			i--
+		}
+		if i >= 0 {
+			it.setBlock(it.block, i)
+			return
+		}
 	}
 	var k, v []byte
 	if target == nil {
@@ -159,6 +178,13 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		i = len(v)/sortKeyLen - 1
 	}
 	it.setBlock(v, i)
+}
+
+// inBlock reports whether target lies within the current block's range
+// (the cursor is on that block).
+func (it *iter) inBlock(target []byte) bool {
+	n := len(it.block)
+	return target != nil && n > 0 && bytes.Compare(target, it.block[:sortKeyLen]) >= 0 && bytes.Compare(target, it.block[n-sortKeyLen:]) <= 0
 }
 
 // setBlock makes entry i of block (nil: none) the current one.

@@ -49,6 +49,11 @@ const blockMax = 100
 // it bounds the memory a merge takes.
 const runCap = 1 << 18
 
+// smallRun is the size up to which a prefix's runs are always merged into
+// one: rewriting a few blocks costs less than the seeks a reader spends on
+// each extra run, and most prefixes (a source, a rare word) stay this small.
+const smallRun = 4 * blockMax
+
 // seqLen is the width of a run's sequence number in its keys.
 const seqLen = 8
 
@@ -293,7 +298,7 @@ func runEntries(b *bolt.Bucket, prefix []byte) int {
 
 // updateRuns adds ins and removes del (packed, ascending sort keys) under
 // prefix, keeping the runs' shape: new entries form a run that absorbs
-// the newest runs while they are at most twice its size.
+// the newest runs while they are at most twice its size, or small.
 func updateRuns(b *bolt.Bucket, prefix, ins, del []byte) error {
 	runs := readDir(b, prefix)
 	changed := false
@@ -319,7 +324,7 @@ func updateRuns(b *bolt.Bucket, prefix, ins, del []byte) error {
 		x := ins
 		n := len(ins) / sortKeyLen
 		i := len(runs) - 1
-		for ; i >= 0 && runs[i].n <= 2*n && runs[i].n+n <= runCap; i-- {
+		for ; i >= 0 && (runs[i].n <= 2*n || runs[i].n+n <= smallRun) && runs[i].n+n <= runCap; i-- {
 			x = mergeSorted(readRun(b, prefix, runs[i]), x)
 			n = len(x) / sortKeyLen
 			if err := deleteRun(b, prefix, runs[i].seq); err != nil {
