@@ -267,6 +267,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	defer s.writeMu.Unlock()
 	var changes []domain.Change
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		fillPages(tx)
 		t := &txn{tx: tx, now: s.now().UTC()}
 		if err := fn(t); err != nil {
 			return err
@@ -282,6 +283,25 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 		return fmt.Errorf("%w (%v)", domain.ErrStorageFull, err)
 	}
 	return err
+}
+
+// appendBuckets are keyed by ids from their bucket's sequence, so new
+// keys always go last.
+var appendBuckets = [][]byte{bSpeakers, bTopics, bSources, bStatements, bPositions}
+
+// fillPages sets how full bbolt packs the pages it splits, for the write
+// transaction: the default (half full) suits random inserts, but a bucket
+// written at its end (records by id) or in whole sorted blocks (runs)
+// would keep every page half empty and write twice the pages.
+func fillPages(tx *bolt.Tx) {
+	for _, name := range appendBuckets {
+		tx.Bucket(name).FillPercent = 1
+	}
+	for _, name := range allBuckets {
+		if isRunBucket(name) {
+			tx.Bucket(name).FillPercent = runsFillPercent
+		}
+	}
 }
 
 // Subscribe implements domain.Notifier.
