@@ -20,11 +20,12 @@ import (
 //
 // Here each prefix holds a few runs: sorted sets of 16-byte sort keys. A
 // transaction's new entries for a prefix become one new run, which absorbs
-// the newest runs while they are at most twice its size (a binary
-// counter), so a prefix has about log2(entries) runs and each entry is
-// rewritten about log2 times as part of a packed array (a memmove, not a
-// B+tree insert). A batch touches the pages of the runs it rewrites, not
-// one page per entry.
+// the newest runs while they are at most twice its size. Each run is then
+// more than twice all newer runs together, so a prefix has at most about
+// log2(entries ÷ entries per batch) runs, and an entry is rewritten a
+// logarithmic number of times over its life, as part of a packed array (a
+// memmove, not a B+tree insert). A batch touches the pages of the runs it
+// rewrites, not one page per entry.
 //
 // A run is stored as blocks of at most blockMax entries under
 // prefix · seq · firstKey (seq: 8 bytes, big-endian, higher is newer), and

@@ -109,22 +109,41 @@ func TestRunsModel(t *testing.T) {
 						}
 					}
 				}
-				// Seeks agree with the model in both directions.
+				// Scans agree with the model from any start, in both
+				// directions, within bounds and across blocks.
 				if len(want) > 0 {
+					lo, hi := want[r.IntN(len(want))], want[r.IntN(len(want))]
+					if bytes.Compare(lo, hi) > 0 {
+						lo, hi = hi, lo
+					}
 					probe := want[r.IntN(len(want))]
-					m := &merged{its: runIters(b, p, nil, nil)}
-					m.start(probe, false, false)
-					i, _ := slices.BinarySearchFunc(want, probe, bytes.Compare)
-					if i+1 < len(want) && !bytes.Equal(m.key(), want[i+1]) || i+1 == len(want) && m.key() != nil {
-						t.Fatalf("round %d prefix %q: ascending seek past %x gives %x", round, p, probe, m.key())
+					if r.IntN(2) == 0 {
+						probe = sk() // most likely between two keys
 					}
-					m.start(probe, true, true)
-					if !bytes.Equal(m.key(), probe) {
-						t.Fatalf("round %d prefix %q: descending seek to %x gives %x", round, p, probe, m.key())
-					}
-					m.next()
-					if i > 0 && !bytes.Equal(m.key(), want[i-1]) || i == 0 && m.key() != nil {
-						t.Fatalf("round %d prefix %q: descending next gives %x", round, p, m.key())
+					for _, desc := range []bool{false, true} {
+						for _, incl := range []bool{false, true} {
+							m := &merged{its: runIters(b, p, lo, hi)}
+							m.start(probe, incl, desc)
+							var got [][]byte
+							for k := m.key(); k != nil; k = m.key() {
+								got = append(got, copyBytes(k))
+								m.next()
+							}
+							var exp [][]byte
+							for _, k := range want {
+								c := bytes.Compare(k, probe)
+								if bytes.Compare(k, lo) < 0 || bytes.Compare(k, hi) > 0 || c == 0 && !incl || (c < 0) != desc && c != 0 {
+									continue
+								}
+								exp = append(exp, k)
+							}
+							if desc {
+								slices.Reverse(exp)
+							}
+							if !slices.EqualFunc(got, exp, bytes.Equal) {
+								t.Fatalf("round %d prefix %q: scan from %x (incl %v, desc %v) in [%x, %x] gives %d keys, want %d", round, p, probe, incl, desc, lo, hi, len(got), len(exp))
+							}
+						}
 					}
 				}
 			}
