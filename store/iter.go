@@ -99,6 +99,18 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 				it.setBlock(it.block, i)
 				return
 			}
+		} else if n := len(it.block); n > 0 && target != nil && bytes.Compare(target, it.block[n-sortKeyLen:]) > 0 {
+			// Or in the next block: one step of the cursor, not a seek.
+			if k, v := it.c.Next(); inRun(k, rk) && bytes.Compare(target, v[len(v)-sortKeyLen:]) <= 0 {
+				i, found := searchRun(v, target)
+				if found && !incl {
+					i++
+				}
+				if i < len(v)/sortKeyLen {
+					it.setBlock(v, i)
+					return
+				}
+			}
 		}
 		if target == nil {
 			k, v := it.c.Seek(rk)
@@ -108,7 +120,8 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 			it.setBlock(v, 0)
 			return
 		}
-		k, v := blockFor(it.c, rk, target)
+		var k []byte
+		_, v := blockFor(it.c, rk, target)
 		if v != nil {
 			i, found := searchRun(v, target)
 			if found && !incl {
@@ -143,6 +156,17 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		if i >= 0 {
 			it.setBlock(it.block, i)
 			return
+		}
+	} else if len(it.block) > 0 && target != nil && bytes.Compare(target, it.block[:sortKeyLen]) < 0 {
+		if k, v := it.c.Prev(); inRun(k, rk) && bytes.Compare(target, v[:sortKeyLen]) >= 0 {
+			i, found := searchRun(v, target)
+			if !(found && incl) {
+				i--
+			}
+			if i >= 0 {
+				it.setBlock(v, i)
+				return
+			}
 		}
 	}
 	var k, v []byte
@@ -268,12 +292,46 @@ type merged struct {
 func (m *merged) started() bool { return m.begun }
 
 func (m *merged) start(from []byte, inclusive, desc bool) {
+	if m.forward(from, desc) {
+		// A seek forward from where the merge stands (the leapfrog's
+		// only kind): every source already at or past the target is where
+		// a seek would put it, since all it skipped lies before the
+		// current key. Only the ones behind move.
+		for _, it := range m.its {
+			if it.cur == nil {
+				continue // exhausted: stays so going forward
+			}
+			c := bytes.Compare(it.cur, from)
+			if desc {
+				c = -c
+			}
+			if c > 0 || c == 0 && inclusive {
+				continue
+			}
+			it.start(from, inclusive, desc)
+		}
+		m.pick()
+		return
+	}
 	m.begun = true
 	m.desc = desc
 	for _, it := range m.its {
 		it.start(from, inclusive, desc)
 	}
 	m.pick()
+}
+
+// forward reports whether a start at from in direction desc continues the
+// merge's current scan: same direction, at or past its current key.
+func (m *merged) forward(from []byte, desc bool) bool {
+	if !m.begun || desc != m.desc || from == nil || m.cur == nil {
+		return false
+	}
+	c := bytes.Compare(from, m.cur)
+	if desc {
+		c = -c
+	}
+	return c >= 0
 }
 
 func (m *merged) pick() {

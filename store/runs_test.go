@@ -143,6 +143,25 @@ func TestRunsModel(t *testing.T) {
 							if !slices.EqualFunc(got, exp, bytes.Equal) {
 								t.Fatalf("round %d prefix %q: scan from %x (incl %v, desc %v) in [%x, %x] gives %d keys, want %d", round, p, probe, incl, desc, lo, hi, len(got), len(exp))
 							}
+							// Leapfrog-style seeks forward from where the scan
+							// stands land where a fresh seek would.
+							m.start(probe, incl, desc)
+							for j := 0; j < 20 && len(exp) > 0 && m.key() != nil; j++ {
+								target := exp[r.IntN(len(exp))]
+								if c := bytes.Compare(target, m.key()); c < 0 != desc && c != 0 {
+									continue // behind: not a forward seek
+								}
+								fi := r.IntN(2) == 0
+								m.start(target, fi, desc)
+								fresh := &merged{its: runIters(b, p, lo, hi)}
+								fresh.start(target, fi, desc)
+								if !bytes.Equal(m.key(), fresh.key()) {
+									t.Fatalf("round %d prefix %q: forward seek to %x (incl %v, desc %v) gives %x, a fresh seek %x", round, p, target, fi, desc, m.key(), fresh.key())
+								}
+								for range r.IntN(3) {
+									m.next()
+								}
+							}
 						}
 					}
 				}
