@@ -11,7 +11,9 @@ import (
 
 // iter walks the keys under one prefix of a bucket in one direction and
 // yields their suffixes, optionally restricted to the inclusive suffix
-// range [lo, hi].
+// range [lo, hi]. An iter over a run (isRun) walks the entries of one run
+// of an index kept as runs (runs.go) instead: prefix is the run's key
+// prefix, and it steps through the entries of each block.
 type iter struct {
 	c        *bolt.Cursor
 	prefix   []byte
@@ -19,6 +21,10 @@ type iter struct {
 	desc     bool
 	cur      []byte // current suffix; nil when exhausted
 	curValue []byte
+
+	isRun bool
+	block []byte // the current block's entries
+	bi    int    // index of cur in block
 }
 
 func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
@@ -29,6 +35,10 @@ func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
 // direction (at from itself when inclusive); from nil means the beginning.
 func (it *iter) start(from []byte, inclusive, desc bool) {
 	it.desc = desc
+	if it.isRun {
+		it.startRun(from, inclusive)
+		return
+	}
 	if !desc {
 		target, incl := it.lo, true
 		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
@@ -70,8 +80,183 @@ func (it *iter) start(from []byte, inclusive, desc bool) {
 	it.set(k, v)
 }
 
+// startRun is start for an iter over a run.
+func (it *iter) startRun(from []byte, inclusive bool) {
+	rk := it.prefix
+	if !it.desc {
+		target, incl := it.lo, true
+		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
+			target, incl = from, inclusive
+		}
+		if it.inBlock(target) {
+			// A leapfrog seeks forward a little at a time: the target is
+			// often in the block at hand, where the cursor already is.
+			i, found := searchRun(it.block, target)
+			if found && !incl {
+				i++
+			}
+			if i < len(it.block)/sortKeyLen {
+				it.setBlock(it.block, i)
+				return
+			}
+		} else if n := len(it.block); n > 0 && target != nil && bytes.Compare(target, it.block[n-sortKeyLen:]) > 0 {
+			// Or in the next block: one step of the cursor, not a seek.
+			if k, v := it.c.Next(); inRun(k, rk) && bytes.Compare(target, v[len(v)-sortKeyLen:]) <= 0 {
+				i, found := searchRun(v, target)
+				if found && !incl {
+					i++
+				}
+				if i < len(v)/sortKeyLen {
+					it.setBlock(v, i)
+					return
+				}
+			}
+		}
+		if target == nil {
+			k, v := it.c.Seek(rk)
+			if !inRun(k, rk) {
+				v = nil
+			}
+			it.setBlock(v, 0)
+			return
+		}
+		var k []byte
+		_, v := blockFor(it.c, rk, target)
+		if v != nil {
+			i, found := searchRun(v, target)
+			if found && !incl {
+				i++
+			}
+			if i < len(v)/sortKeyLen {
+				it.setBlock(v, i)
+				return
+			}
+			// Past the end of the block that would hold the target: the
+			// answer opens the next block, where the cursor goes next.
+			k, v = it.c.Next()
+		} else {
+			// Before the run's first block, or the run is empty.
+			k, v = it.c.Seek(rk)
+		}
+		if !inRun(k, rk) {
+			v = nil
+		}
+		it.setBlock(v, 0)
+		return
+	}
+	target, incl := it.hi, true
+	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
+		target, incl = from, inclusive
+	}
+	if it.inBlock(target) {
+		i, found := searchRun(it.block, target)
+		if !(found && incl) {
+			i--
+		}
+		if i >= 0 {
+			it.setBlock(it.block, i)
+			return
+		}
+	} else if len(it.block) > 0 && target != nil && bytes.Compare(target, it.block[:sortKeyLen]) < 0 {
+		if k, v := it.c.Prev(); inRun(k, rk) && bytes.Compare(target, v[:sortKeyLen]) >= 0 {
+			i, found := searchRun(v, target)
+			if !(found && incl) {
+				i--
+			}
+			if i >= 0 {
+				it.setBlock(v, i)
+				return
+			}
+		}
+	}
+	var k, v []byte
+	if target == nil {
+		if next := successor(rk); next != nil {
+			if k, _ = it.c.Seek(next); k == nil {
+				k, v = it.c.Last()
+			} else {
+				k, v = it.c.Prev()
+			}
+		} else {
+			k, v = it.c.Last()
+		}
+		if !inRun(k, rk) {
+			v = nil
+		}
+		it.setBlock(v, len(v)/sortKeyLen-1)
+		return
+	}
+	if _, v = blockFor(it.c, rk, target); v == nil {
+		it.setBlock(nil, 0)
+		return
+	}
+	i, found := searchRun(v, target)
+	if !(found && incl) {
+		i--
+	}
+	if i < 0 {
+		// Only when the block's first entry is the target, excluded.
+		if k, v = it.c.Prev(); !inRun(k, rk) {
+			v = nil
+		}
+		i = len(v)/sortKeyLen - 1
+	}
+	it.setBlock(v, i)
+}
+
+// inBlock reports whether target lies within the current block's range
+// (the cursor is on that block).
+func (it *iter) inBlock(target []byte) bool {
+	n := len(it.block)
+	return target != nil && n > 0 && bytes.Compare(target, it.block[:sortKeyLen]) >= 0 && bytes.Compare(target, it.block[n-sortKeyLen:]) <= 0
+}
+
+// setBlock makes entry i of block (nil: none) the current one.
+func (it *iter) setBlock(block []byte, i int) {
+	it.block, it.bi, it.cur = block, i, nil
+	if i < 0 || i >= len(block)/sortKeyLen {
+		it.block = nil
+		return
+	}
+	s := block[i*sortKeyLen : (i+1)*sortKeyLen]
+	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
+		return
+	}
+	it.cur = s
+}
+
+// nextRun steps an iter over a run, crossing into the neighbouring block
+// at either end of the current one.
+func (it *iter) nextRun() {
+	if it.desc {
+		if it.bi > 0 {
+			it.setBlock(it.block, it.bi-1)
+			return
+		}
+		k, v := it.c.Prev()
+		if !inRun(k, it.prefix) {
+			v = nil
+		}
+		it.setBlock(v, len(v)/sortKeyLen-1)
+		return
+	}
+	if it.bi+1 < len(it.block)/sortKeyLen {
+		it.setBlock(it.block, it.bi+1)
+		return
+	}
+	k, v := it.c.Next()
+	if !inRun(k, it.prefix) {
+		v = nil
+	}
+	it.setBlock(v, 0)
+}
+
 func (it *iter) next() {
 	if it.cur == nil {
+		return
+	}
+	if it.isRun {
+		it.nextRun()
 		return
 	}
 	if it.desc {
@@ -107,12 +292,46 @@ type merged struct {
 func (m *merged) started() bool { return m.begun }
 
 func (m *merged) start(from []byte, inclusive, desc bool) {
+	if m.forward(from, desc) {
+		// A seek forward from where the merge stands (the leapfrog's
+		// only kind): every source already at or past the target is where
+		// a seek would put it, since all it skipped lies before the
+		// current key. Only the ones behind move.
+		for _, it := range m.its {
+			if it.cur == nil {
+				continue // exhausted: stays so going forward
+			}
+			c := bytes.Compare(it.cur, from)
+			if desc {
+				c = -c
+			}
+			if c > 0 || c == 0 && inclusive {
+				continue
+			}
+			it.start(from, inclusive, desc)
+		}
+		m.pick()
+		return
+	}
 	m.begun = true
 	m.desc = desc
 	for _, it := range m.its {
 		it.start(from, inclusive, desc)
 	}
 	m.pick()
+}
+
+// forward reports whether a start at from in direction desc continues the
+// merge's current scan: same direction, at or past its current key.
+func (m *merged) forward(from []byte, desc bool) bool {
+	if !m.begun || desc != m.desc || from == nil || m.cur == nil {
+		return false
+	}
+	c := bytes.Compare(from, m.cur)
+	if desc {
+		c = -c
+	}
+	return c >= 0
 }
 
 func (m *merged) pick() {

@@ -110,19 +110,24 @@ func wordPrefix(tok string) []byte { return append([]byte(tok), 0) }
 // kindByte is the one-byte form of a statement kind in index keys.
 func kindByte(k domain.StatementKind) []byte {
 	if k == domain.StatementQuote {
-		return []byte{'Q'}
+		return kindQuote
 	}
-	return []byte{'P'}
+	return kindParaphrase
 }
+
+// The kind prefixes, shared: index keys are only ever read from them.
+var kindQuote, kindParaphrase = []byte{'Q'}, []byte{'P'}
 
 // countryKey is the index prefix of a country: exactly two bytes, "--"
 // for none so every prefix has the same width.
 func countryKey(c string) []byte {
 	if c == "" {
-		return []byte("--")
+		return noCountry
 	}
 	return []byte(c)
 }
+
+var noCountry = []byte("--")
 
 // successor returns the smallest key greater than every key with prefix p,
 // or nil when there is none (p is all 0xff).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -83,6 +84,9 @@ func TestMigrateV1(t *testing.T) {
 				return err
 			}
 		}
+		if err := downgradeIndexesToV2(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 1))
 	})
 	db.Close()
@@ -111,4 +115,201 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// downgradeIndexesToV2 rewrites the statement indexes of a database this
+// build wrote in the layout of versions 1 and 2: one key per entry
+// (prefix · sortKey → empty) in the sx_* and px_* buckets, and a counter
+// per prefix of every index in the counts bucket.
+func downgradeIndexesToV2(tx *bolt.Tx) error {
+	counts, err := tx.CreateBucket(bV2Counts)
+	if err != nil {
+		return err
+	}
+	countKey := func(bucket, prefix []byte) []byte { return cat(bucket, []byte{0}, prefix) }
+	// The indexes that stay one key per entry had counters too.
+	for _, ix := range []struct {
+		bucket    []byte
+		prefixLen int
+	}{{bPxTimeline, 2 * idLen}, {bPxEvidence, idLen}} {
+		per := map[string]uint64{}
+		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
+			per[string(k[:ix.prefixLen])]++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for p, n := range per {
+			if err := counts.Put(countKey(ix.bucket, []byte(p)), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, pair := range v2RunBuckets {
+		old, err := tx.CreateBucket(pair[0])
+		if err != nil {
+			return err
+		}
+		per := map[string]uint64{}
+		b := tx.Bucket(pair[1])
+		err = b.ForEach(func(k, v []byte) error {
+			if !isDir(b, k, v) {
+				return nil
+			}
+			prefix := k[:len(k)-1]
+			for _, r := range readDir(b, prefix) {
+				for d := readRun(b, prefix, r); len(d) > 0; d = d[sortKeyLen:] {
+					if err := old.Put(cat(prefix, d[:sortKeyLen]), nil); err != nil {
+						return err
+					}
+					per[string(prefix)]++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for p, n := range per {
+			if err := counts.Put(countKey(pair[0], []byte(p)), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteBucket(pair[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestMigrateV2 writes a database, turns its statement indexes back into
+// version 2's (one key per entry, counters), and checks that opening it
+// migrates them to runs that answer every kind of filter as before.
+func TestMigrateV2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp1, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Dmitry Peskov", Kind: domain.SpeakerPerson, Country: "RU"})
+	sp2, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Emmanuel Macron", Kind: domain.SpeakerPerson, Country: "FR"})
+	tp, _ := s.CreateTopic(ctx, &domain.Topic{Name: "U.S. peace plan"})
+	src, _ := s.CreateSource(ctx, &domain.Source{URL: "https://example.org/a"})
+	words := []string{"talks", "peace", "plan", "summit", "envoy", "guarantees"}
+	for i := range 300 {
+		st := &domain.Statement{Text: fmt.Sprintf("%s %s number %d", words[i%len(words)], words[(i*7)%len(words)], i),
+			Kind: domain.StatementQuote, SpeakerID: sp1.ID, SaidOn: domain.MustParsePartialDate(fmt.Sprintf("20%02d-%02d", 10+i%15, 1+i%12))}
+		if i%3 == 0 {
+			st.Kind, st.SpeakerID, st.TopicIDs = domain.StatementParaphrase, sp2.ID, []domain.ID{tp.ID}
+		}
+		if i%5 == 0 {
+			st.SourceIDs = []domain.ID{src.ID}
+		}
+		st, err := s.CreateStatement(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 0 {
+			if _, err := s.CreatePosition(ctx, &domain.Position{SpeakerID: st.SpeakerID, TopicID: tp.ID, Stance: domain.StanceMixed,
+				AsOf: st.SaidOn, EvidenceIDs: []domain.ID{st.ID}}); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
+				t.Fatal(err)
+			}
+		}
+	}
+	positionFilters := []domain.PositionFilter{{}, {Speakers: []string{"dmitry-peskov"}}, {Topics: []string{tp.Key}}}
+	filters := []domain.StatementFilter{
+		{},
+		{Speakers: []string{"dmitry-peskov"}},
+		{Topics: []string{tp.Key}},
+		{Countries: []string{"FR"}},
+		{Kinds: []domain.StatementKind{domain.StatementQuote}},
+		{Source: src.URL},
+		{Search: "talks peace"},
+		{Search: "envoy", SaidFrom: domain.MustParsePartialDate("2015"), SaidTo: domain.MustParsePartialDate("2020")},
+	}
+	results := func() [][]domain.ID {
+		var out [][]domain.ID
+		for _, f := range filters {
+			res, err := s.ListStatements(ctx, f, domain.SaidOnDesc, domain.Page{First: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.CountStatements(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []domain.ID{domain.ID(n)}
+			for _, st := range res.Items {
+				ids = append(ids, st.ID)
+			}
+			out = append(out, ids)
+		}
+		for _, f := range positionFilters {
+			res, err := s.ListPositions(ctx, f, domain.Page{First: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []domain.ID
+			for _, p := range res.Items {
+				ids = append(ids, p.ID)
+			}
+			out = append(out, ids)
+		}
+		return out
+	}
+	want := results()
+	s.Close()
+
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := downgradeIndexesToV2(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 2))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatalf("open a version 2 database: %v", err)
+	}
+	defer s.Close()
+	if got := results(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after migration:\n got %v\nwant %v", got, want)
+	}
+	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("Verify after migration: %v %v", err, rep)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, pair := range v2RunBuckets {
+			if tx.Bucket(pair[0]) != nil {
+				t.Errorf("bucket %s survived the migration", pair[0])
+			}
+		}
+		if tx.Bucket(bV2Counts) != nil {
+			t.Error("the counters survived the migration")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// isDir tells a directory key from a block key whose first entry happens
+// to end in dirMark: a directory's first run has a block.
+func isDir(b *bolt.Bucket, k, v []byte) bool {
+	if k[len(k)-1] != dirMark || len(v) == 0 || len(v)%16 != 0 {
+		return false
+	}
+	rk := runKey(k[:len(k)-1], binary.BigEndian.Uint64(v))
+	got, _ := b.Cursor().Seek(rk)
+	return inRun(got, rk)
 }

@@ -217,13 +217,13 @@ func (q *stmtQuery) keys() source {
 		return &merged{}
 	}
 	if len(q.dims) == 0 {
-		return &merged{its: []*iter{newIter(q.t.b(bSxAll), nil, q.lo, q.hi)}}
+		return &merged{its: runIters(q.t.b(bSxAll), nil, q.lo, q.hi)}
 	}
 	parts := make([]*merged, len(q.dims))
 	for i, d := range q.dims {
 		m := &merged{}
 		for _, p := range d.prefixes {
-			m.its = append(m.its, newIter(q.t.b(d.bucket), p, q.lo, q.hi))
+			m.its = append(m.its, runIters(q.t.b(d.bucket), p, q.lo, q.hi)...)
 		}
 		parts[i] = m
 	}
@@ -245,7 +245,8 @@ func (q *stmtQuery) unfiltered() bool {
 	return !q.empty && len(q.dims) == 0 && q.lo == nil && q.hi == nil && len(q.words) == 0 && len(q.phrases) == 0
 }
 
-// counted reports whether one index counter is the exact match count.
+// counted reports whether one index prefix holds exactly the matches, so
+// that the sum of its runs' lengths is the count.
 func (q *stmtQuery) counted() (bucket, prefix []byte, ok bool) {
 	if q.empty || q.lo != nil || q.hi != nil || len(q.words) > 0 || len(q.phrases) > 0 {
 		return nil, nil, false

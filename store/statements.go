@@ -88,7 +88,8 @@ func (s *Store) ListStatements(ctx context.Context, f domain.StatementFilter, o 
 }
 
 // CountStatements counts matches. An unfiltered count or one answered by
-// a single index prefix reads a counter; anything else walks the matches.
+// a single index prefix adds up its runs' lengths; anything else walks the
+// matches.
 func (s *Store) CountStatements(ctx context.Context, f domain.StatementFilter) (int, error) {
 	return get(s, ctx, func(t *txn) (int, error) {
 		q, err := t.planStatements(f)

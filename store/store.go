@@ -24,7 +24,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] upgrades a database from version v to v+1 inside the
 // opening transaction. Version 0 is a database this package never wrote.
@@ -50,32 +50,32 @@ var (
 	bStmtExt    = []byte("stmt_ext")   // externalId → id
 	bStmtNat    = []byte("stmt_nat")   // sha256(natural key) → id
 
-	bSxAll     = []byte("sx_all")     // sortKey → ∅
-	bSxSpeaker = []byte("sx_speaker") // speakerID sortKey → ∅
-	bSxTopic   = []byte("sx_topic")   // topicID sortKey → ∅
-	bSxCountry = []byte("sx_country") // country(2) sortKey → ∅
-	bSxKind    = []byte("sx_kind")    // kind(1) sortKey → ∅
-	bSxSource  = []byte("sx_source")  // sourceID sortKey → ∅
-	bSxWord    = []byte("sx_word")    // token 0x00 sortKey → ∅
+	// The statement indexes, kept as sorted runs (runs.go): each entry
+	// prefix · sortKey is one 16-byte item of a run stored as
+	// prefix · seq → packed sort keys.
+	bSxAll     = []byte("sr_all")     // (no prefix)
+	bSxSpeaker = []byte("sr_speaker") // speakerID
+	bSxTopic   = []byte("sr_topic")   // topicID
+	bSxCountry = []byte("sr_country") // country(2)
+	bSxKind    = []byte("sr_kind")    // kind(1)
+	bSxSource  = []byte("sr_source")  // sourceID
+	bSxWord    = []byte("sr_word")    // token 0x00
 
-	bPositions  = []byte("positions")   // id → positionRec
-	bPosNat     = []byte("pos_nat")     // speakerID topicID asOf-text → id
-	bPxAll      = []byte("px_all")      // posKey → ∅
-	bPxTopic    = []byte("px_topic")    // topicID posKey → ∅
-	bPxSpeaker  = []byte("px_speaker")  // speakerID posKey → ∅
+	bPositions = []byte("positions") // id → positionRec
+	bPosNat    = []byte("pos_nat")   // speakerID topicID asOf-text → id
+	// Position lists in asOf order, kept as runs of posKeys like the
+	// statement indexes.
+	bPxAll      = []byte("pr_all")      // (no prefix)
+	bPxTopic    = []byte("pr_topic")    // topicID
+	bPxSpeaker  = []byte("pr_speaker")  // speakerID
 	bPxTimeline = []byte("px_timeline") // topicID speakerID posKey → ∅
 	bPxEvidence = []byte("px_evidence") // statementID positionID → ∅
-
-	// bCounts holds the number of entries under each index prefix
-	// (bucket name 0x00 prefix → uint64), so the planner can pick the
-	// most selective index and totalCount is cheap for one-prefix filters.
-	bCounts = []byte("counts")
 )
 
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
 	bStatements, bStmtExt, bStmtNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
-	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence, bCounts}
+	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
 
 // Meta keys.
 var (
@@ -276,6 +276,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	defer s.refs.n.Add(1)
 	var changes []domain.Change
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		fillPages(tx)
 		t := &txn{tx: tx, now: s.now().UTC()}
 		if err := fn(t); err != nil {
 			return err
@@ -291,6 +292,25 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 		return fmt.Errorf("%w (%v)", domain.ErrStorageFull, err)
 	}
 	return err
+}
+
+// appendBuckets are keyed by ids from their bucket's sequence, so new
+// keys always go last.
+var appendBuckets = [][]byte{bSpeakers, bTopics, bSources, bStatements, bPositions}
+
+// fillPages sets how full bbolt packs the pages it splits, for the write
+// transaction: the default (half full) suits random inserts, but a bucket
+// written at its end (records by id) or in whole sorted blocks (runs)
+// would keep every page half empty and write twice the pages.
+func fillPages(tx *bolt.Tx) {
+	for _, name := range appendBuckets {
+		tx.Bucket(name).FillPercent = 1
+	}
+	for _, name := range allBuckets {
+		if isRunBucket(name) {
+			tx.Bucket(name).FillPercent = runsFillPercent
+		}
+	}
 }
 
 // Subscribe implements domain.Notifier.

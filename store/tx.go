@@ -21,66 +21,16 @@ type txn struct {
 	// opened keeps the buckets a read transaction has opened (see b).
 	opened     [6]openedBucket
 	nextOpened int
-	// counts holds the transaction's pending changes to the prefix
-	// counters. A batch of statements changes the same few counters
-	// thousands of times; they are written once, by flush, at commit.
-	counts map[string]int64
 	// changes lists the records written, for the store's subscribers.
 	changes []domain.Change
-	// pending holds the statement index entries written by the
-	// transaction but not yet in their buckets: bucket name → key → put
-	// (true) or delete (false). A batch of statements writes tens of
-	// thousands of entries scattered over each index; applying them once,
-	// sorted, walks every B+tree page a single time and in order instead
-	// of seeking from the root for each. Reads of those buckets inside a
-	// write transaction call applyPending first.
-	pending map[string]map[string]bool
+	// pending holds the statement index changes (runs.go) not yet in
+	// their buckets, by bucket name. A batch of statements changes tens of
+	// thousands of entries over a few thousand prefixes; applying them at
+	// flush, sorted, updates each prefix's runs once. Reads of those
+	// buckets inside a write transaction call applyPending first.
+	pending map[string]staged
 	// err is a failure that must abort the transaction at flush.
 	err error
-}
-
-// deferred reports whether a bucket's entries wait in pending. Only the
-// statement indexes do: nothing on a write path reads them except deletes,
-// which apply pending first.
-func deferred(bucket []byte) bool {
-	return len(bucket) > 3 && bucket[0] == 's' && bucket[1] == 'x' && bucket[2] == '_'
-}
-
-func (t *txn) stage(bucket, key []byte, put bool) {
-	if t.pending == nil {
-		t.pending = map[string]map[string]bool{}
-	}
-	m := t.pending[string(bucket)]
-	if m == nil {
-		m = map[string]bool{}
-		t.pending[string(bucket)] = m
-	}
-	m[string(key)] = put
-}
-
-// applyPending writes the staged index entries, each bucket's in key order.
-func (t *txn) applyPending() error {
-	for name, ops := range t.pending {
-		keys := make([]string, 0, len(ops))
-		for k := range ops {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b := t.b([]byte(name))
-		for _, k := range keys {
-			var err error
-			if ops[k] {
-				err = b.Put([]byte(k), nil)
-			} else {
-				err = b.Delete([]byte(k))
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	t.pending = nil
-	return nil
 }
 
 func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
@@ -126,86 +76,57 @@ type openedBucket struct {
 // valid until it ends.
 func copyBytes(b []byte) []byte { return append([]byte(nil), b...) }
 
-// ---- index entries with prefix counts ----
+// ---- index entries ----
 
-func countKey(bucket, prefix []byte) []byte { return cat(bucket, []byte{0}, prefix) }
-
-func (t *txn) addCount(bucket, prefix []byte, delta int64) error {
-	if t.counts == nil {
-		t.counts = map[string]int64{}
-	}
-	t.counts[string(countKey(bucket, prefix))] += delta
-	return nil
-}
-
-// storedCount reads a counter as committed.
-func (t *txn) storedCount(k []byte) int64 {
-	if v := t.b(bCounts).Get(k); v != nil {
-		return int64(binary.BigEndian.Uint64(v))
-	}
-	return 0
-}
-
-// flush writes the staged index entries and counter changes; update calls
-// it before commit.
+// flush writes the staged index entries; update calls it before commit.
 func (t *txn) flush() error {
 	if t.err != nil {
 		return t.err
 	}
-	if err := t.applyPending(); err != nil {
-		return err
-	}
-	cb := t.b(bCounts)
-	for k, d := range t.counts {
-		if d == 0 {
-			continue
-		}
-		n := t.storedCount([]byte(k)) + d
-		if n <= 0 {
-			if err := cb.Delete([]byte(k)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := cb.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
-			return err
-		}
-	}
-	t.counts = nil
-	return nil
+	return t.applyPending()
 }
 
-// prefixCount is the number of entries under prefix in an index bucket,
-// the transaction's own changes included.
+// prefixCount is the number of entries under prefix in a run bucket, the
+// transaction's own changes included.
 func (t *txn) prefixCount(bucket, prefix []byte) int {
-	k := countKey(bucket, prefix)
-	return int(t.storedCount(k) + t.counts[string(k)])
+	t.settle()
+	return runEntries(t.b(bucket), prefix)
 }
 
+// ixPut adds an index entry prefix · suffix. An index kept as runs only
+// stages it, for flush.
 func (t *txn) ixPut(bucket, prefix, suffix []byte) error {
-	if deferred(bucket) {
-		t.stage(bucket, cat(prefix, suffix), true)
-	} else if err := t.b(bucket).Put(cat(prefix, suffix), nil); err != nil {
-		return err
+	if isRunBucket(bucket) {
+		t.stage(bucket, prefix, suffix, 1)
+		return nil
 	}
-	return t.addCount(bucket, prefix, 1)
+	return t.b(bucket).Put(cat(prefix, suffix), nil)
 }
 
+// ixDel removes an index entry prefix · suffix.
 func (t *txn) ixDel(bucket, prefix, suffix []byte) error {
-	if deferred(bucket) {
-		t.stage(bucket, cat(prefix, suffix), false)
-	} else if err := t.b(bucket).Delete(cat(prefix, suffix)); err != nil {
-		return err
+	if isRunBucket(bucket) {
+		t.stage(bucket, prefix, suffix, -1)
+		return nil
 	}
-	return t.addCount(bucket, prefix, -1)
+	return t.b(bucket).Delete(cat(prefix, suffix))
+}
+
+// settle applies the staged statement index changes before a read of
+// those buckets in a write transaction.
+func (t *txn) settle() {
+	if t.pending != nil && t.err == nil {
+		// A failure here is kept and returned by flush, which aborts
+		// the transaction, so the caller need not handle it.
+		t.err = t.applyPending()
+	}
 }
 
 // suffixes returns copies of the key suffixes under prefix, in key order.
 func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
-	if deferred(bucket) && t.err == nil {
-		// A failure here is kept and returned by flush, which aborts
-		// the transaction, so the caller need not handle it.
-		t.err = t.applyPending()
+	if isRunBucket(bucket) {
+		t.settle()
+		return runSuffixes(t.b(bucket), prefix)
 	}
 	var out [][]byte
 	c := t.b(bucket).Cursor()
@@ -738,20 +659,35 @@ func (t *txn) maxWidth() int32 {
 // statementIndex lists a statement's index entries as (bucket, prefix)
 // pairs; the suffix of each is the statement's sort key.
 func statementIndex(s *domain.Statement, country string) [][2][]byte {
-	e := [][2][]byte{
-		{bSxAll, nil},
-		{bSxSpeaker, idKey(s.SpeakerID)},
-		{bSxCountry, countryKey(country)},
-		{bSxKind, kindByte(s.Kind)},
+	toks := uniqueTokens(s.Text)
+	// One allocation for all the prefixes: a statement has ~24 of them,
+	// and this runs for every statement written and verified.
+	size := idLen * (1 + len(s.TopicIDs) + len(s.SourceIDs))
+	for _, tok := range toks {
+		size += len(tok) + 1
 	}
-	for _, id := range s.TopicIDs {
-		e = append(e, [2][]byte{bSxTopic, idKey(id)})
+	arena := make([]byte, 0, size)
+	id := func(v domain.ID) []byte {
+		arena = binary.BigEndian.AppendUint64(arena, uint64(v))
+		return arena[len(arena)-idLen : len(arena) : len(arena)]
 	}
-	for _, id := range s.SourceIDs {
-		e = append(e, [2][]byte{bSxSource, idKey(id)})
+	e := make([][2][]byte, 0, 4+len(s.TopicIDs)+len(s.SourceIDs)+len(toks))
+	e = append(e,
+		[2][]byte{bSxAll, nil},
+		[2][]byte{bSxSpeaker, id(s.SpeakerID)},
+		[2][]byte{bSxCountry, countryKey(country)},
+		[2][]byte{bSxKind, kindByte(s.Kind)},
+	)
+	for _, t := range s.TopicIDs {
+		e = append(e, [2][]byte{bSxTopic, id(t)})
 	}
-	for _, tok := range uniqueTokens(s.Text) {
-		e = append(e, [2][]byte{bSxWord, wordPrefix(tok)})
+	for _, src := range s.SourceIDs {
+		e = append(e, [2][]byte{bSxSource, id(src)})
+	}
+	for _, tok := range toks {
+		start := len(arena)
+		arena = append(append(arena, tok...), 0) // wordPrefix
+		e = append(e, [2][]byte{bSxWord, arena[start:len(arena):len(arena)]})
 	}
 	return e
 }

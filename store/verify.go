@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"parley/domain"
 )
@@ -16,13 +17,16 @@ const maxProblems = 100
 // implies exists, then that each index holds no more entries than the
 // records imply. Checking presence plus count finds both missing and stray
 // entries in constant memory per bucket, which matters at a million
-// statements; the expected prefix counters are the one map it keeps.
+// statements.
 type verifier struct {
 	t        *txn
 	report   domain.VerifyReport
 	extra    int
-	expected map[string]int   // bucket → number of entries implied
-	counts   map[string]int64 // counts key → entries implied
+	expected map[string]int // bucket → number of entries implied
+	// implied tallies the entries the records imply under each prefix of
+	// an index kept as runs (bucket 0x00 prefix): checked against the
+	// runs in one walk at the end, not by a lookup per entry.
+	implied map[string]*tally
 }
 
 func (v *verifier) problem(format string, args ...any) {
@@ -52,8 +56,109 @@ func (v *verifier) has(bucket, key []byte) bool {
 }
 
 func (v *verifier) expectIx(bucket, prefix, suffix []byte, what string) {
+	if isRunBucket(bucket) {
+		v.expectRun(bucket, prefix, suffix)
+		return
+	}
 	v.expect(bucket, cat(prefix, suffix), nil, what)
-	v.counts[string(countKey(bucket, prefix))]++
+}
+
+// tally is a count of entries and the sum of their hashes: two sets of
+// sort keys with equal tallies are equal but with negligible probability,
+// and a tally costs constant memory per prefix.
+type tally struct {
+	n   int
+	sum uint64
+}
+
+func (t *tally) add(sk []byte) {
+	t.n++
+	t.sum += mix64(binary.BigEndian.Uint64(sk)) ^ mix64(binary.BigEndian.Uint64(sk[8:])+0x9e3779b97f4a7c15)
+}
+
+// mix64 is SplitMix64's finalizer.
+func mix64(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// expectRun tallies an entry the records imply in an index kept as runs.
+func (v *verifier) expectRun(bucket, prefix, sk []byte) {
+	v.expected[string(bucket)]++
+	k := string(bucket) + "\x00" + string(prefix)
+	t := v.implied[k]
+	if t == nil {
+		t = &tally{}
+		v.implied[k] = t
+	}
+	t.add(sk)
+}
+
+// checkRuns compares an index kept as runs with what the records imply:
+// per prefix the entries (by tally), the directory's counts and the shape
+// of every run (whole blocks, strictly ascending, keyed by their first
+// entry); then that the bucket holds no keys beyond those prefixes'.
+func (v *verifier) checkRuns(bucket []byte) {
+	b := v.t.b(bucket)
+	var prefixes []string
+	for k := range v.implied {
+		if len(k) > len(bucket) && k[:len(bucket)] == string(bucket) && k[len(bucket)] == 0 {
+			prefixes = append(prefixes, k[len(bucket)+1:])
+		}
+	}
+	slices.Sort(prefixes)
+	keys, entries := 0, 0
+	for _, p := range prefixes {
+		prefix := []byte(p)
+		want := v.implied[string(bucket)+"\x00"+p]
+		var got tally
+		if b.Get(dirKey(prefix)) != nil {
+			keys++
+		}
+		var last uint64
+		for _, r := range readDir(b, prefix) {
+			if r.seq <= last || r.n <= 0 {
+				v.problem("index %s prefix %x: directory lists run %d with %d entries out of order", bucket, prefix, r.seq, r.n)
+			}
+			last = r.seq
+			rk := runKey(prefix, r.seq)
+			var prev []byte
+			n := 0
+			c := b.Cursor()
+			for k, d := c.Seek(rk); k != nil && bytes.HasPrefix(k, rk); k, d = c.Next() {
+				if !inRun(k, rk) {
+					continue
+				}
+				keys++
+				if len(d) == 0 || len(d)%sortKeyLen != 0 || len(d) > blockMax*sortKeyLen || !bytes.Equal(k[len(rk):], d[:min(len(d), sortKeyLen)]) {
+					v.problem("index %s prefix %x run %d: block %x is malformed (%d bytes)", bucket, prefix, r.seq, k, len(d))
+					continue
+				}
+				for ; len(d) > 0; d = d[sortKeyLen:] {
+					if prev != nil && cmpKey(prev, d) >= 0 {
+						v.problem("index %s prefix %x run %d: entries out of order at %x", bucket, prefix, r.seq, d[:sortKeyLen])
+					}
+					prev = d[:sortKeyLen]
+					got.add(prev)
+					n++
+				}
+			}
+			if n != r.n {
+				v.problem("index %s prefix %x run %d: the directory says %d entries, the blocks hold %d", bucket, prefix, r.seq, r.n, n)
+			}
+		}
+		entries += got.n
+		if got != *want {
+			v.problem("index %s prefix %x: %d entries disagree with the %d the records imply", bucket, prefix, got.n, want.n)
+		}
+	}
+	if n := b.Stats().KeyN; n != keys {
+		v.problem("index %s has %d keys beyond those of the prefixes the records imply", bucket, n-keys)
+	}
+	if want := v.expected[string(bucket)]; entries != want {
+		v.problem("index %s has %d entries; the records imply %d", bucket, entries, want)
+	}
 }
 
 func (v *verifier) exists(bucket []byte, id domain.ID) bool {
@@ -63,7 +168,7 @@ func (v *verifier) exists(bucket []byte, id domain.ID) bool {
 // Verify implements domain.Store.
 func (s *Store) Verify(ctx context.Context) (*domain.VerifyReport, error) {
 	return get(s, ctx, func(t *txn) (*domain.VerifyReport, error) {
-		v := &verifier{t: t, expected: map[string]int{}, counts: map[string]int64{}}
+		v := &verifier{t: t, expected: map[string]int{}, implied: map[string]*tally{}}
 		if err := v.run(); err != nil {
 			return nil, err
 		}
@@ -200,24 +305,16 @@ func (v *verifier) run() error {
 	// Stray entries: an index with more entries than its records imply.
 	for _, name := range allBuckets {
 		switch string(name) {
-		case string(bMeta), string(bCounts), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
+		case string(bMeta), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
+			continue
+		}
+		if isRunBucket(name) {
+			v.checkRuns(name)
 			continue
 		}
 		if got, want := t.b(name).Stats().KeyN, v.expected[string(name)]; got != want {
 			v.problem("index %s has %d entries; the records imply %d", name, got, want)
 		}
 	}
-	// The planner's counters.
-	err = t.b(bCounts).ForEach(func(k, raw []byte) error {
-		want := v.counts[string(k)]
-		if got := int64(binary.BigEndian.Uint64(raw)); got != want {
-			v.problem("counter %q is %d; the index holds %d", k, got, want)
-		}
-		delete(v.counts, string(k))
-		return nil
-	})
-	for k, n := range v.counts {
-		v.problem("counter %q is missing; the index holds %d", k, n)
-	}
-	return err
+	return nil
 }
