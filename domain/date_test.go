@@ -517,3 +517,46 @@ func TestDayTextMatchesTimeFormat(t *testing.T) {
 		t.Error("the unknown date has text")
 	}
 }
+
+// TestRestorePartialDateMatchesTheTextForm checks the arithmetic checks of
+// RestorePartialDate against the definition they stand for: a day, month
+// or year is restored exactly when its text form parses back to it, an
+// interval when it is ordered and within the years accepted.
+func TestRestorePartialDateMatchesTheTextForm(t *testing.T) {
+	reference := func(start, end Day, prec Precision) bool {
+		p := PartialDate{start, end, prec}
+		switch prec {
+		case PrecisionInterval:
+			q, err := ParsePartialDate(start.String() + "/" + end.String())
+			return err == nil && q == p
+		default:
+			q, err := ParsePartialDate(p.String())
+			return err == nil && q == p
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	days := []Day{DayOf(MinYear, 1, 1), DayOf(MaxYear, 12, 31), DayOf(2024, 2, 1), DayOf(2024, 2, 29), DayOf(2023, 2, 28),
+		DayOf(2025, 12, 1), DayOf(2025, 12, 31), DayOf(2025, 1, 1), DayOf(1, 1, 1) - 1, DayOf(MaxYear, 12, 31) + 1}
+	for range 20000 {
+		days = append(days, DayOf(1990+r.IntN(40), time.Month(1+r.IntN(12)), 1+r.IntN(31)))
+	}
+	for i := range 60000 {
+		start := days[r.IntN(len(days))]
+		end := start + Day(r.IntN(400)) - 30
+		if i%3 == 0 {
+			end = days[r.IntN(len(days))]
+		}
+		for _, prec := range []Precision{PrecisionDay, PrecisionMonth, PrecisionYear, PrecisionInterval} {
+			_, err := RestorePartialDate(start, end, prec)
+			if got, want := err == nil, reference(start, end, prec); got != want {
+				t.Fatalf("RestorePartialDate(%s, %s, %s) ok = %v, want %v", start, end, prec, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"2025-12-02", "2024-02", "2025", "2025-11-24/2025-11-30", "0001", "9999-12"} {
+		p := MustParsePartialDate(s)
+		if q, err := RestorePartialDate(p.Start(), p.End(), p.Precision()); err != nil || q != p {
+			t.Errorf("%s: %v %v", s, q, err)
+		}
+	}
+}
