@@ -177,7 +177,7 @@ func cachedPlan(oc *graphql.OperationContext, field graphql.CollectedField, t le
 		return p, p != nil
 	}
 	p, ok := planLean(oc, field.Selections, t)
-	if !staticSelection(oc.Doc, field.Selections, 0) {
+	if !variableFree(oc.Doc, field.Selections, nil, 0) {
 		return p, ok
 	}
 	if !ok {
@@ -194,39 +194,6 @@ func sameSelections(a, b ast.SelectionSet) bool {
 	}
 	for i := range a {
 		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// staticSelection reports whether sel selects the same fields whatever
-// the variables: no directive on any field or fragment below it. depth
-// bounds the walk through fragment spreads (the validator has already
-// refused cycles; the bound is a second guard).
-func staticSelection(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
-	if depth > 64 {
-		return false
-	}
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if len(s.Directives) > 0 || !staticSelection(doc, s.SelectionSet, depth+1) {
-				return false
-			}
-		case *ast.InlineFragment:
-			if len(s.Directives) > 0 || !staticSelection(doc, s.SelectionSet, depth+1) {
-				return false
-			}
-		case *ast.FragmentSpread:
-			if len(s.Directives) > 0 || doc == nil {
-				return false
-			}
-			def := doc.Fragments.ForName(s.Name)
-			if def == nil || len(def.Directives) > 0 || !staticSelection(doc, def.SelectionSet, depth+1) {
-				return false
-			}
-		default:
 			return false
 		}
 	}

@@ -352,7 +352,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	}
 	err := c.inner.MutateOperationContext(ctx, opCtx)
 	if err == nil {
-		if op != nil && fixedCost(opCtx.Doc, op.SelectionSet, 0) {
+		if op != nil && variableFree(opCtx.Doc, op.SelectionSet, literalPageSize, 0) {
 			c.passed.Add(op, struct{}{})
 		}
 		return nil
@@ -361,42 +361,11 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		"%s; ask for smaller pages (first, last) or fewer nested lists", err.Message)
 }
 
-// fixedCost reports whether sel costs the same whatever the variables: no
-// directive anywhere (@skip and @include change what is priced) and no
-// variable in a first or last argument (page sizes are what pricing
-// reads). depth bounds the walk through fragment spreads, which the
-// validator has already checked for cycles.
-func fixedCost(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
-	if depth > 64 {
-		return false
-	}
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if len(s.Directives) > 0 {
-				return false
-			}
-			for _, a := range s.Arguments {
-				if (a.Name == "first" || a.Name == "last") && a.Value != nil && a.Value.Kind == ast.Variable {
-					return false
-				}
-			}
-			if !fixedCost(doc, s.SelectionSet, depth+1) {
-				return false
-			}
-		case *ast.InlineFragment:
-			if len(s.Directives) > 0 || !fixedCost(doc, s.SelectionSet, depth+1) {
-				return false
-			}
-		case *ast.FragmentSpread:
-			if len(s.Directives) > 0 || doc == nil {
-				return false
-			}
-			def := doc.Fragments.ForName(s.Name)
-			if def == nil || len(def.Directives) > 0 || !fixedCost(doc, def.SelectionSet, depth+1) {
-				return false
-			}
-		default:
+// literalPageSize reports whether f's page size, the one argument pricing
+// reads, is written in the document rather than a variable.
+func literalPageSize(f *ast.Field) bool {
+	for _, a := range f.Arguments {
+		if (a.Name == "first" || a.Name == "last") && a.Value != nil && a.Value.Kind == ast.Variable {
 			return false
 		}
 	}
