@@ -76,7 +76,7 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords}
+	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords, obs: obs}
 	if n, ok := store.(domain.Notifier); ok {
 		res.live = newHub(n, opts.SubscriptionBuffer, obs)
 	}
@@ -93,7 +93,6 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	srv.AroundResponses(observeResponses(obs))
 	srv.AroundOperations(trackStreams)
 	srv.AroundResponses(streamEvents(store))
-	srv.AroundFields(observeImports(obs))
 	if lean {
 		srv.AroundFields(leanResults)
 	}

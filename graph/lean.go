@@ -222,26 +222,15 @@ func leanResults(ctx context.Context, next graphql.Resolver) (any, error) {
 	var t leanType
 	switch v := res.(type) {
 	case *model.StatementConnection:
-		if v == nil {
-			return res, err
-		}
-		t = leanStatementConnection
+		t = leanIf(v != nil, leanStatementConnection)
 	case *model.Statement:
-		if v == nil {
-			return res, err
-		}
-		t = leanStatement
+		t = leanIf(v != nil, leanStatement)
 	case *model.StanceMap:
-		if v == nil {
-			return res, err
-		}
-		t = leanStanceMap
+		t = leanIf(v != nil, leanStanceMap)
 	case *model.PositionConnection:
-		if v == nil {
-			return res, err
-		}
-		t = leanPositionConnection
-	default:
+		t = leanIf(v != nil, leanPositionConnection)
+	}
+	if t == leanNone {
 		return res, err
 	}
 	fc := graphql.GetFieldContext(ctx)
@@ -260,6 +249,15 @@ func leanResults(ctx context.Context, next graphql.Resolver) (any, error) {
 		return leanJSON(b), nil
 	}
 	return res, err
+}
+
+// leanIf is t when the result is there to render, leanNone otherwise (a
+// typed nil that gqlgen writes as null).
+func leanIf(present bool, t leanType) leanType {
+	if present {
+		return t
+	}
+	return leanNone
 }
 
 // renderLean appends v, a value of type t, as plan selects it. It reports

@@ -9,7 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"parley/domain"
-	"parley/graph/model"
 )
 
 // Observer is told what the API does, for metrics and logs. The graph
@@ -153,33 +152,21 @@ func errorCodes(resp *graphql.Response, codes []string) []string {
 	return codes
 }
 
-// observeImports is the field interceptor that reports what
-// importStatements did. Every other field passes straight through.
-func observeImports(o Observer) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		res, err := next(ctx)
-		fc := graphql.GetFieldContext(ctx)
-		if err != nil || fc == nil || fc.Object != "Mutation" || fc.Field.Name != "importStatements" {
-			return res, err
+// reportImport tells o what an import wrote, skipped or rejected, by
+// status; a dry run wrote nothing and is not reported.
+func reportImport(o Observer, rep *domain.ImportReport, opts domain.ImportOptions) {
+	if opts.DryRun {
+		return
+	}
+	for status, n := range map[domain.ImportStatus]int{
+		domain.ImportCreated:   rep.Created,
+		domain.ImportUpdated:   rep.Updated,
+		domain.ImportUnchanged: rep.Unchanged,
+		domain.ImportSkipped:   rep.Skipped,
+		domain.ImportFailed:    rep.Failed,
+	} {
+		if n > 0 {
+			o.Imported(status, n)
 		}
-		rep, ok := res.(*model.ImportReport)
-		if !ok || rep == nil {
-			return res, err
-		}
-		if opts, _ := fc.Args["options"].(*domain.ImportOptions); opts != nil && opts.DryRun {
-			return res, err
-		}
-		for status, n := range map[domain.ImportStatus]int{
-			domain.ImportCreated:   rep.Created,
-			domain.ImportUpdated:   rep.Updated,
-			domain.ImportUnchanged: rep.Unchanged,
-			domain.ImportSkipped:   rep.Skipped,
-			domain.ImportFailed:    rep.Failed,
-		} {
-			if n > 0 {
-				o.Imported(status, n)
-			}
-		}
-		return res, err
 	}
 }

@@ -12,4 +12,6 @@ type Resolver struct {
 
 	// live feeds subscriptions; nil when the store reports no changes.
 	live *hub
+	// obs is told what imports did.
+	obs Observer
 }

@@ -257,6 +257,7 @@ func (r *mutationResolver) ImportStatements(ctx context.Context, input []*domain
 	if err != nil {
 		return nil, err
 	}
+	reportImport(r.obs, rep, opts)
 	return newImportReport(rep), nil
 }
 
