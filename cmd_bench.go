@@ -58,6 +58,7 @@ in use (runtime/metrics, not RSS).
 	seed := fs.Uint64("seed", 1, "generator seed")
 	chrono := fs.Bool("chronological", false, "import the statements in date order, as an archive would be")
 	batch := fs.Int("batch", 1000, "records per importStatements call")
+	pipeline := fs.Int("pipeline", 2, "batches in flight at once (the import client's --pipeline)")
 	db := fs.String("db", "", "keep the database in this new `file` (for bench query); default a temporary file, removed")
 	progress := fs.Bool("progress", false, "show the import client's progress on stderr")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -66,8 +67,8 @@ in use (runtime/metrics, not RSS).
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 1 || *batch < 1 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "parley bench import: -n and -batch must be positive; no arguments are taken")
+	if *n < 1 || *batch < 1 || *pipeline < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "parley bench import: -n, -batch and -pipeline must be positive; no arguments are taken")
 		return errUsage
 	}
 	path := *db
@@ -93,7 +94,7 @@ in use (runtime/metrics, not RSS).
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	defer slog.SetDefault(prev)
 	cfg := bench.ImportConfig{
-		N: *n, Seed: *seed, BatchSize: *batch, Chronological: *chrono,
+		N: *n, Seed: *seed, BatchSize: *batch, Pipeline: *pipeline, Chronological: *chrono,
 		Handler: newHandler(st, serveConfig{ImportMaxRecords: max(*batch, graph.DefaultMaxImportRecords)}),
 		Path:    endpoint,
 	}

@@ -121,6 +121,7 @@ Exits 1 when any record failed.
 	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` (env PARLEY_URL)")
 	token := fs.String("token", getenv("PARLEY_TOKEN"), "API `token` sent as a bearer token (env PARLEY_TOKEN)")
 	batch := fs.Int("batch", 1000, "records per request")
+	pipeline := fs.Int("pipeline", 2, "batches in flight at once; the server commits them in order (1: wait for each answer)")
 	dry := fs.Bool("dry-run", false, "validate and report; write nothing")
 	atomic := fs.Bool("atomic", false, "make each batch all or nothing")
 	onConflict := fs.String("on-conflict", "", "UPDATE (server default), SKIP or FAIL")
@@ -140,7 +141,7 @@ Exits 1 when any record failed.
 		return errUsage
 	}
 	name := fs.Arg(0)
-	cfg := client.Config{URL: *url, Token: *token, BatchSize: *batch, DryRun: *dry, Atomic: *atomic,
+	cfg := client.Config{URL: *url, Token: *token, BatchSize: *batch, Pipeline: *pipeline, DryRun: *dry, Atomic: *atomic,
 		OnConflict: oc, Resume: *resume, Checkpoint: *checkpoint, Rejects: *rejects, Progress: stderr}
 	in := stdin
 	if name == "-" {

@@ -22,6 +22,9 @@ type ImportConfig struct {
 	// Chronological imports the statements in date order (gen.Config).
 	Chronological bool
 	BatchSize     int // records per importStatements call; 0 means 1,000
+	// Pipeline is how many calls the client keeps in flight (client.Config);
+	// 0 means the client's default.
+	Pipeline int
 	// Handler is the server under test; it must serve the GraphQL API at
 	// Path (default "/graphql"). Import serves it on a loopback port of
 	// its own, so requests cross a real HTTP stack.
@@ -82,12 +85,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 	defer records.Close()
 
 	acks := &ackClock{}
-	httpc := &http.Client{Transport: acks.wrap(newTransport(1)), Timeout: 10 * time.Minute}
+	httpc := &http.Client{Transport: acks.wrap(newTransport(max(cfg.Pipeline, 2))), Timeout: 10 * time.Minute}
 	heap := sampleHeap(heapInterval)
 	start := time.Now()
 	sum, err := client.Import(ctx, client.Config{
 		URL:       url + cfg.Path,
 		BatchSize: cfg.BatchSize,
+		Pipeline:  cfg.Pipeline,
 		HTTP:      httpc,
 		Progress:  cfg.Progress,
 	}, records)

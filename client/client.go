@@ -39,6 +39,12 @@ type Config struct {
 	// Atomic makes each batch all or nothing. The client's default is
 	// false: good records land and bad ones go to the rejects file.
 	Atomic bool
+	// Pipeline is how many batches may be in flight at once; 0 means 2.
+	// With more than one, the calls form an import stream, which the
+	// server commits in order, so that the next batch travels and is
+	// checked while the previous one commits. 1 sends each batch after the
+	// previous one is answered.
+	Pipeline int
 	// Retries bounds the attempts per batch after network errors and 5xx
 	// responses; 0 means 6.
 	Retries int
@@ -98,6 +104,7 @@ type counts struct {
 type issue struct {
 	Path    []any  `json:"path"`
 	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"` // the argument field an error is about
 	Message string `json:"message"`
 }
 
@@ -136,6 +143,9 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 6
 	}
+	if cfg.Pipeline <= 0 {
+		cfg.Pipeline = 2
+	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
 	}
@@ -168,6 +178,8 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		defer rejects.Close()
 	}
 	im := &importer{cfg: cfg, sum: sum, rejects: rejects, progress: newProgress(cfg.Progress, cfg.ProgressEvery)}
+	pl := newPipeline(ctx, im)
+	defer pl.stop()
 	im.progress.setTotal(cfg.Size)
 	start := time.Now()
 	elapsedBefore := time.Duration(0)
@@ -198,26 +210,26 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		if !json.Valid(raw) || raw[0] != '{' {
 			sum.BadLines++
 			sum.Failed++
-			if err := im.reject(no, raw, []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}); err != nil {
+			if err := pl.rejectLine(no, bytes.Clone(raw), []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}); err != nil {
 				return sum, err
 			}
 			continue
 		}
 		batch = append(batch, line{no, json.RawMessage(bytes.Clone(raw))})
 		if len(batch) == cfg.BatchSize {
-			if err := im.send(ctx, batch); err != nil {
+			if err := pl.submit(batch, no); err != nil {
 				return sum, err
 			}
-			batch = batch[:0]
-			if err := im.checkpoint(no); err != nil {
-				return sum, err
-			}
+			batch = nil
 		}
 	}
 	if len(batch) > 0 {
-		if err := im.send(ctx, batch); err != nil {
+		if err := pl.submit(batch, lastLine); err != nil {
 			return sum, err
 		}
+	}
+	if err := pl.drain(); err != nil {
+		return sum, err
 	}
 	if err := im.checkpoint(lastLine); err != nil {
 		return sum, err
@@ -288,49 +300,83 @@ func (im *importer) reject(no int, raw []byte, errs []issue) error {
 	return nil
 }
 
-// send imports one batch. A request the server refuses as a whole because
-// of one record (a value GraphQL cannot coerce, say) names that record in
-// the error path: it is rejected and the rest is sent again.
-func (im *importer) send(ctx context.Context, batch []line) error {
-	for len(batch) > 0 {
-		rep, gqlErrs, err := im.post(ctx, batch)
-		if err != nil {
+// sent is what the server did with one batch, to be added to the summary
+// once every earlier batch has been.
+type sent struct {
+	records, failed, warnings int
+	counts                    counts
+	rejects                   []rejected
+}
+
+type rejected struct {
+	no   int
+	raw  []byte
+	errs []issue
+}
+
+// settle adds a batch's outcome to the summary and writes its rejects.
+func (im *importer) settle(s *sent) error {
+	im.sum.Records += s.records
+	im.sum.add(s.counts)
+	im.sum.Failed += s.failed
+	im.sum.Warnings += s.warnings
+	for _, r := range s.rejects {
+		if err := im.reject(r.no, r.raw, r.errs); err != nil {
 			return err
 		}
+	}
+	im.progress.records(im.sum)
+	return nil
+}
+
+// send imports one batch, as call seq of its stream when seq is set. A
+// request the server refuses as a whole because of one record (a value
+// GraphQL cannot coerce, say) names that record in the error path: it is
+// rejected and the rest is sent again.
+func (im *importer) send(ctx context.Context, batch []line, seq *sequence) (*sent, error) {
+	out := &sent{}
+	for len(batch) > 0 {
+		rep, gqlErrs, err := im.post(ctx, batch, seq)
+		if err != nil {
+			return nil, err
+		}
 		if rep != nil {
-			im.sum.Records += len(batch)
-			im.sum.add(rep.counts)
+			out.records += len(batch)
+			out.counts = rep.counts
 			for _, res := range rep.Results {
-				im.sum.Warnings += len(res.Warnings)
+				out.warnings += len(res.Warnings)
 				if res.Status == "FAILED" && res.Index >= 0 && res.Index < len(batch) {
-					if err := im.reject(batch[res.Index].no, batch[res.Index].raw, res.Errors); err != nil {
-						return err
-					}
+					out.rejects = append(out.rejects, rejected{batch[res.Index].no, batch[res.Index].raw, res.Errors})
 				}
 			}
-			im.progress.records(im.sum)
-			return nil
+			return out, nil
+		}
+		if isSequenceConflict(gqlErrs) {
+			return nil, errNewStream
 		}
 		idx := recordIndex(gqlErrs)
 		if idx < 0 || idx >= len(batch) {
 			// Not one record's fault: the batch as a whole is refused.
 			for _, l := range batch {
-				if err := im.reject(l.no, l.raw, gqlErrs); err != nil {
-					return err
+				out.rejects = append(out.rejects, rejected{l.no, l.raw, gqlErrs})
+			}
+			out.records += len(batch)
+			out.failed += len(batch)
+			if seq != nil {
+				// An empty call takes the refused batch's turn, so that the
+				// calls after it need not wait for one that never comes.
+				if _, errs, err := im.post(ctx, nil, seq); err != nil || isSequenceConflict(errs) {
+					return out, errNewStream
 				}
 			}
-			im.sum.Records += len(batch)
-			im.sum.Failed += len(batch)
-			return nil
+			return out, nil
 		}
-		im.sum.Records++
-		im.sum.Failed++
-		if err := im.reject(batch[idx].no, batch[idx].raw, gqlErrs); err != nil {
-			return err
-		}
+		out.records++
+		out.failed++
+		out.rejects = append(out.rejects, rejected{batch[idx].no, batch[idx].raw, gqlErrs})
 		batch = append(batch[:idx:idx], batch[idx+1:]...)
 	}
-	return nil
+	return out, nil
 }
 
 // recordIndex finds the input record an error path names: gqlparser
@@ -360,7 +406,7 @@ type gqlResponse struct {
 // post sends a batch, retrying network errors and 5xx with exponential
 // backoff and jitter. Imports are idempotent, so resending a batch whose
 // answer was lost reports its records UNCHANGED instead of doubling them.
-func (im *importer) post(ctx context.Context, batch []line) (*report, []issue, error) {
+func (im *importer) post(ctx context.Context, batch []line, seq *sequence) (*report, []issue, error) {
 	input := make([]json.RawMessage, len(batch))
 	for i, l := range batch {
 		input[i] = l.raw
@@ -368,6 +414,9 @@ func (im *importer) post(ctx context.Context, batch []line) (*report, []issue, e
 	options := map[string]any{"dryRun": im.cfg.DryRun, "atomic": im.cfg.Atomic}
 	if im.cfg.OnConflict != "" {
 		options["onConflict"] = im.cfg.OnConflict
+	}
+	if seq != nil {
+		options["sequence"] = seq
 	}
 	body, err := json.Marshal(map[string]any{
 		"query":     ImportMutation,
@@ -435,11 +484,12 @@ func (im *importer) postOnce(ctx context.Context, body []byte) (rep *report, err
 	}
 	for _, e := range gr.Errors {
 		code, _ := e.Extensions["code"].(string)
+		field, _ := e.Extensions["field"].(string)
 		path := e.Path
 		if p, ok := e.Extensions["path"].([]any); ok && len(path) == 0 {
 			path = p
 		}
-		errs = append(errs, issue{Path: path, Code: code, Message: e.Message})
+		errs = append(errs, issue{Path: path, Code: code, Field: field, Message: e.Message})
 	}
 	if len(errs) == 0 {
 		return nil, nil, false, fmt.Errorf("server answered %s with neither data nor errors", resp.Status)

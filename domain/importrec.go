@@ -93,6 +93,16 @@ type ImportOptions struct {
 	// Atomic writes all records or none. When false, good records commit
 	// and bad ones are reported.
 	Atomic bool
+	// Sequence, when set, makes the call one of an import stream, whose
+	// calls commit in order however many are in flight (see the importer
+	// package).
+	Sequence *ImportSequence
+}
+
+// ImportSequence names an import call's stream and its place in it.
+type ImportSequence struct {
+	Stream string // chosen by the client, unique per run
+	Seq    int    // 0 for the stream's first call, one more for each next
 }
 
 // DefaultImportOptions are the API defaults: UPDATE, atomic, for real.

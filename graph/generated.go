@@ -1624,6 +1624,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateStatementInput", ec.unmarshalInputCreateStatementInput),
 			graphql.NewInputUnmarshaler("CreateTopicInput", ec.unmarshalInputCreateTopicInput),
 			graphql.NewInputUnmarshaler("ImportOptions", ec.unmarshalInputImportOptions),
+			graphql.NewInputUnmarshaler("ImportSequence", ec.unmarshalInputImportSequence),
 			graphql.NewInputUnmarshaler("PositionFilter", ec.unmarshalInputPositionFilter),
 			graphql.NewInputUnmarshaler("PositionRefInput", ec.unmarshalInputPositionRefInput),
 			graphql.NewInputUnmarshaler("RoleInput", ec.unmarshalInputRoleInput),
@@ -2282,6 +2283,27 @@ input ImportOptions {
   commit and bad ones are reported FAILED.
   """
   atomic: Boolean = true
+  """
+  Makes this call one of an import stream, so that a client may send the
+  next batch before this one is answered: the calls of a stream commit in
+  the order of their seq, as if sent one after another.
+  """
+  sequence: ImportSequence
+}
+
+"""
+The place of an import call in its stream. A call waits (at most 30 s) for
+the call before it to be answered; a call repeated after it was answered
+gets the same report again instead of running twice. A CONFLICT on
+options.sequence.seq means the stream cannot go on (the server restarted,
+or the call waited too long): send the batches from the oldest unanswered
+one again, on a new stream.
+"""
+input ImportSequence {
+  "Names the stream: a random id per import run, at most 128 bytes."
+  stream: String!
+  "0 for the stream's first call, one more for each next call."
+  seq: Int!
 }
 
 "The outcome of one import record."
@@ -10540,7 +10562,7 @@ func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj
 		asMap["atomic"] = true
 	}
 
-	fieldsInOrder := [...]string{"onConflict", "dryRun", "atomic"}
+	fieldsInOrder := [...]string{"onConflict", "dryRun", "atomic", "sequence"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10568,6 +10590,13 @@ func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj
 				return it, err
 			}
 			it.Atomic = data
+		case "sequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sequence"))
+			data, err := ec.unmarshalOImportSequence2ᚖparleyᚋdomainᚐImportSequence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sequence = data
 		}
 	}
 	return it, nil
@@ -10582,6 +10611,55 @@ func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj
 func UnmarshalImportOptions(ctx context.Context, raw any) (domain.ImportOptions, error) {
 	var out domain.ImportOptions
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportOptions", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportSequence(ctx context.Context, obj any) (domain.ImportSequence, error) {
+	var it domain.ImportSequence
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stream", "seq"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stream":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stream"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stream = data
+		case "seq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seq"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seq = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportSequence unmarshals raw into the ImportSequence input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportSequence(ctx context.Context, raw any) (domain.ImportSequence, error) {
+	var out domain.ImportSequence
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportSequence", raw, &out)
 	return out, err
 }
 
@@ -15250,6 +15328,14 @@ func (ec *executionContext) marshalOImportReport2ᚖparleyᚋgraphᚋmodelᚐImp
 		return graphql.Null
 	}
 	return ec._ImportReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOImportSequence2ᚖparleyᚋdomainᚐImportSequence(ctx context.Context, v any) (*domain.ImportSequence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImportSequence(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

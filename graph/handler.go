@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"parley/domain"
+	"parley/importer"
 )
 
 // queryCacheSize is how many parsed and validated documents are kept:
@@ -76,7 +77,7 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords, obs: obs}
+	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords, imports: importer.NewSequencer(0), obs: obs}
 	if n, ok := store.(domain.Notifier); ok {
 		res.live = newHub(n, opts.SubscriptionBuffer, obs)
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"parley/domain"
 	"parley/graph/model"
-	"parley/importer"
 )
 
 // Code is the resolver for the code field.
@@ -253,7 +252,7 @@ func (r *mutationResolver) ImportStatements(ctx context.Context, input []*domain
 	for i, rec := range input {
 		recs[i] = *rec
 	}
-	rep, err := importer.Import(ctx, r.Store, recs, opts)
+	rep, err := r.imports.Import(ctx, r.Store, recs, opts)
 	if err != nil {
 		return nil, err
 	}

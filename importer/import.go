@@ -14,6 +14,24 @@ import (
 // only for what is no record's fault: invalid options, a storage failure,
 // a cancelled context. Then nothing is written.
 func Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, opts domain.ImportOptions) (*domain.ImportReport, error) {
+	p, err := prepare(recs, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.apply(ctx, s)
+}
+
+// prepared is a batch after phase 1: the records that passed, and the
+// results of those that did not.
+type prepared struct {
+	opts    domain.ImportOptions
+	results []domain.ImportResult
+	records []*record // nil: failed, not to be written
+	failed  bool
+}
+
+// prepare checks the options and runs phase 1, which needs no store.
+func prepare(recs []domain.StatementImport, opts domain.ImportOptions) (*prepared, error) {
 	switch opts.OnConflict {
 	case "":
 		opts.OnConflict = domain.OnConflictUpdate
@@ -22,9 +40,11 @@ func Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, 
 		return nil, domain.FieldErrorf([]string{"options", "onConflict"}, "%q is not one of UPDATE, SKIP, FAIL", opts.OnConflict)
 	}
 
-	results := make([]domain.ImportResult, len(recs))
-	records := make([]*record, len(recs)) // nil: failed, not to be written
-	failed := false
+	p := &prepared{
+		opts:    opts,
+		results: make([]domain.ImportResult, len(recs)),
+		records: make([]*record, len(recs)),
+	}
 	firstUse := make(map[string]int) // externalId → index of the first record with it
 	for i := range recs {
 		rec, errs := validate(i, &recs[i])
@@ -35,18 +55,24 @@ func Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, 
 				firstUse[ext] = i
 			}
 		}
-		results[i] = domain.ImportResult{Index: i}
+		p.results[i] = domain.ImportResult{Index: i}
 		if len(errs) > 0 {
-			results[i].Status = domain.ImportFailed
-			results[i].Errors = errs
-			failed = true
+			p.results[i].Status = domain.ImportFailed
+			p.results[i].Errors = errs
+			p.failed = true
 			continue
 		}
-		records[i] = rec
+		p.records[i] = rec
 	}
+	return p, nil
+}
 
+// apply runs phase 2 in one write transaction and reports. It may be
+// called once.
+func (p *prepared) apply(ctx context.Context, s domain.Store) (*domain.ImportReport, error) {
+	results, records, failed := p.results, p.records, p.failed
 	for {
-		out, err := attempt(ctx, s, records, opts, failed)
+		out, err := attempt(ctx, s, records, p.opts, failed)
 		var f *recordFault
 		if errors.As(err, &f) {
 			// The store refused a write after the transaction had begun
@@ -69,7 +95,7 @@ func Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, 
 		}
 		break
 	}
-	return report(results, opts, failed), nil
+	return report(results, p.opts, failed), nil
 }
 
 // report counts the outcomes, after turning them into what was actually
