@@ -407,10 +407,6 @@ type gqlResponse struct {
 // backoff and jitter. Imports are idempotent, so resending a batch whose
 // answer was lost reports its records UNCHANGED instead of doubling them.
 func (im *importer) post(ctx context.Context, batch []line, seq *sequence) (*report, []issue, error) {
-	input := make([]json.RawMessage, len(batch))
-	for i, l := range batch {
-		input[i] = l.raw
-	}
 	options := map[string]any{"dryRun": im.cfg.DryRun, "atomic": im.cfg.Atomic}
 	if im.cfg.OnConflict != "" {
 		options["onConflict"] = im.cfg.OnConflict
@@ -418,10 +414,7 @@ func (im *importer) post(ctx context.Context, batch []line, seq *sequence) (*rep
 	if seq != nil {
 		options["sequence"] = seq
 	}
-	body, err := json.Marshal(map[string]any{
-		"query":     ImportMutation,
-		"variables": map[string]any{"input": input, "options": options},
-	})
+	body, err := requestBody(batch, options)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -448,6 +441,36 @@ func (im *importer) post(ctx context.Context, batch []line, seq *sequence) (*rep
 		lastErr = err
 	}
 	return nil, nil, fmt.Errorf("giving up after %d attempts: %w", im.cfg.Retries, lastErr)
+}
+
+// requestBody writes the import request. The records are the file's lines,
+// already checked to be JSON objects and trimmed: they are copied in as
+// they are, where encoding/json would scan and compact each one again.
+func requestBody(batch []line, options map[string]any) ([]byte, error) {
+	head, err := json.Marshal(map[string]string{"query": ImportMutation})
+	if err != nil {
+		return nil, err
+	}
+	opts, err := json.Marshal(options)
+	if err != nil {
+		return nil, err
+	}
+	size := len(head) + len(opts) + 64
+	for _, l := range batch {
+		size += len(l.raw) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, head[:len(head)-1]...) // without the closing brace
+	b = append(b, `,"variables":{"input":[`...)
+	for i, l := range batch {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, l.raw...)
+	}
+	b = append(b, `],"options":`...)
+	b = append(b, opts...)
+	return append(b, "}}"...), nil
 }
 
 func (im *importer) postOnce(ctx context.Context, body []byte) (rep *report, errs []issue, retry bool, err error) {
