@@ -28,7 +28,8 @@ func TestBenchCommandUsage(t *testing.T) {
 	}{
 		{[]string{"bench"}, "Usage: parley bench import|query"},
 		{[]string{"bench", "frob"}, `unknown benchmark "frob"`},
-		{[]string{"bench", "import", "-n", "0"}, "-n and -batch must be positive"},
+		{[]string{"bench", "import", "-n", "0"}, "-n, -batch and -pipeline must be positive"},
+		{[]string{"bench", "import", "-pipeline", "0"}, "-n, -batch and -pipeline must be positive"},
 		{[]string{"bench", "query", "-c", "0"}, "-c, -d and -max must be positive"},
 	}
 	for _, tt := range tests {
