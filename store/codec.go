@@ -90,6 +90,15 @@ func newDec(b []byte) dec {
 	return d
 }
 
+// ownedDec is newDec for a record that is a copy already: s, viewed as
+// bytes b (the record cache's copies), which nothing modifies.
+func ownedDec(b []byte, s string) dec {
+	if len(b) == 0 || b[0] != recordFormat {
+		return dec{b: b, err: fmt.Errorf("unknown record format")}
+	}
+	return dec{b: b[1:], s: s[1:]}
+}
+
 func (d *dec) uint() uint64 {
 	if d.err != nil {
 		return 0
@@ -306,7 +315,10 @@ func encodeStatement(s *domain.Statement) ([]byte, error) {
 }
 
 func decodeStatement(id domain.ID, b []byte) (*domain.Statement, error) {
-	d := newDec(b)
+	return decodeStatementFrom(id, newDec(b))
+}
+
+func decodeStatementFrom(id domain.ID, d dec) (*domain.Statement, error) {
 	s := &domain.Statement{ID: id, ExternalID: d.str(), Text: d.str(), Kind: domain.StatementKind(d.str()),
 		SpeakerID: d.id(), SaidOn: d.date(), DateText: d.str(), Location: d.str(), Context: d.str(),
 		Language: d.str(), TopicIDs: d.ids(), SourceIDs: d.ids(), CreatedAt: d.time(), UpdatedAt: d.time()}

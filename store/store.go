@@ -103,6 +103,11 @@ type Options struct {
 	// map keeps writers from waiting. It is address space, not memory:
 	// the file does not grow to it.
 	InitialMmapSize int
+	// RecordCacheSize bounds the memory, in bytes, that keeps the raw
+	// statement records reads have fetched (reccache.go), up to 1 GiB;
+	// 0 means DefaultRecordCacheSize and a negative size (or one under
+	// 256 KiB) turns the cache off.
+	RecordCacheSize int
 }
 
 // DefaultInitialMmapSize is the default InitialMmapSize: 1 GiB.
@@ -127,6 +132,8 @@ type Store struct {
 	refs     refGen
 	speakers refCache[domain.Speaker]
 	topics   refCache[domain.Topic]
+	// recs caches raw statement records (reccache.go); nil when off.
+	recs *recCache
 }
 
 var (
@@ -175,6 +182,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, now: opts.Now}
+	if opts.RecordCacheSize == 0 {
+		opts.RecordCacheSize = DefaultRecordCacheSize
+	}
+	s.recs = newRecCache(opts.RecordCacheSize)
 	err = refuseDamaged(path, func() error {
 		if opts.ReadOnly {
 			return db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
@@ -261,7 +272,16 @@ func (s *Store) view(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: s.now()}) })
+	gen, stable := s.refs.stable()
+	return s.db.View(func(tx *bolt.Tx) error {
+		t := &txn{tx: tx, now: s.now()}
+		if s.recs != nil && stable && s.refs.n.Load() == gen {
+			// No write ran while the transaction began: its snapshot is
+			// generation gen's state (reccache.go).
+			t.recs, t.refs, t.gen = s.recs, &s.refs, gen
+		}
+		return fn(t)
+	})
 }
 
 // update runs fn in a write transaction.
@@ -275,15 +295,24 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	s.refs.n.Add(1)
 	defer s.refs.n.Add(1)
 	var changes []domain.Change
+	var dirty []domain.ID
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		t := &txn{tx: tx, now: s.now().UTC()}
+		// Kept whether the transaction commits or not: dropping the
+		// records of one rolled back costs a lookup each and needs no
+		// reasoning about how far it got.
+		defer func() { dirty = t.dirty }()
 		if err := fn(t); err != nil {
 			return err
 		}
 		changes = t.changes
 		return t.flush()
 	})
+	if s.recs != nil {
+		// Before the generation turns even again (reccache.go).
+		s.recs.drop(dirty)
+	}
 	if err == nil && len(changes) > 0 {
 		s.notify(changes)
 	}

@@ -31,6 +31,15 @@ type txn struct {
 	pending map[string]staged
 	// err is a failure that must abort the transaction at flush.
 	err error
+
+	// recs is the statement record cache when this read transaction may
+	// use it, for write generation gen of refs (reccache.go).
+	recs *recCache
+	refs *refGen
+	gen  uint64
+	// dirty lists the statements whose records a write transaction put
+	// or deleted, for the record cache to drop.
+	dirty []domain.ID
 }
 
 func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
@@ -560,6 +569,9 @@ func (t *txn) deleteSource(id domain.ID, cascade bool) error {
 // ---- statements ----
 
 func (t *txn) Statement(id domain.ID) (*domain.Statement, error) {
+	if t.recs != nil {
+		return t.cachedStatement(id)
+	}
 	return record(t, bStatements, "statement", id, decodeStatement)
 }
 
@@ -633,6 +645,7 @@ func (t *txn) PutStatement(s *domain.Statement) error {
 	if err != nil {
 		return err
 	}
+	t.dirty = append(t.dirty, s.ID)
 	if err := t.b(bStatements).Put(idKey(s.ID), v); err != nil {
 		return err
 	}
@@ -764,6 +777,7 @@ func (t *txn) deleteStatement(id domain.ID, cascade bool) error {
 		return err
 	}
 	t.changed(domain.TypeStatement, id, domain.Deleted)
+	t.dirty = append(t.dirty, id)
 	return t.b(bStatements).Delete(idKey(id))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,89 @@ var crudTests = []testCase{
 	{"Statement", testStatementCRUD},
 	{"Position", testPositionCRUD},
 	{"BatchedReadsSeeWrites", testBatchedReadsSeeWrites},
+	{"StatementReadsSeeWrites", testStatementReadsSeeWrites},
+}
+
+// testStatementReadsSeeWrites reads statements every way a page does (by
+// id, in batches, in filtered lists) around updates through each write
+// path and deletes, alone and by cascade: each read must see the writes
+// before it, whatever the store caches.
+func testStatementReadsSeeWrites(t *testing.T, s domain.Store) {
+	ctx := context.Background()
+	sp := createSpeaker(t, s, person("Kaja Kallas", "EE"))
+	other := createSpeaker(t, s, person("Annalena Baerbock", "DE"))
+	a := createStatement(t, s, quote(sp.ID, "Sanctions must stay in place", "2025-11-20"))
+	b := createStatement(t, s, quote(sp.ID, "Europe stands with Ukraine", "2025-11-21"))
+	// check reads a and b every way and wants the texts given ("" for a
+	// statement that must be gone).
+	check := func(step, wantA, wantB string) {
+		t.Helper()
+		for i, c := range []struct {
+			id   domain.ID
+			want string
+		}{{a.ID, wantA}, {b.ID, wantB}} {
+			got, err := s.Statement(ctx, c.id)
+			if c.want == "" {
+				wantCode(t, err, domain.CodeNotFound, fmt.Sprintf("%s: Statement %d", step, i))
+				continue
+			}
+			noError(t, err, step+": Statement")
+			if got.Text != c.want {
+				t.Fatalf("%s: Statement %d text %q, want %q", step, i, got.Text, c.want)
+			}
+		}
+		batch, err := s.StatementsByID(ctx, []domain.ID{a.ID, b.ID})
+		noError(t, err, step+": StatementsByID")
+		for i, want := range []string{wantA, wantB} {
+			switch {
+			case want == "" && batch[i] != nil:
+				t.Fatalf("%s: StatementsByID[%d] = %q, want none", step, i, batch[i].Text)
+			case want != "" && (batch[i] == nil || batch[i].Text != want):
+				t.Fatalf("%s: StatementsByID[%d] = %+v, want text %q", step, i, batch[i], want)
+			}
+		}
+		var texts []string
+		for _, f := range []domain.StatementFilter{{Speakers: []string{sp.Key, other.Key}}, {Search: "stands"}} {
+			res, err := s.ListStatements(ctx, f, domain.SaidOnDesc, domain.Page{First: 10})
+			noError(t, err, step+": ListStatements")
+			for _, st := range res.Items {
+				texts = append(texts, st.Text)
+			}
+		}
+		var want []string
+		for _, w := range []string{wantB, wantA} {
+			if w != "" {
+				want = append(want, w)
+			}
+		}
+		if strings.Contains(wantB, "stands") {
+			want = append(want, wantB)
+		}
+		if !slices.Equal(texts, want) {
+			t.Fatalf("%s: lists read %q, want %q", step, texts, want)
+		}
+	}
+
+	check("created", a.Text, b.Text)
+	_, err := s.UpdateStatement(ctx, a.ID, func(st *domain.Statement) error { st.Text = "Sanctions must be tightened"; return nil })
+	noError(t, err, "UpdateStatement")
+	check("after UpdateStatement", "Sanctions must be tightened", b.Text)
+	noError(t, s.Update(ctx, func(tx domain.Tx) error {
+		st, err := tx.Statement(b.ID)
+		if err != nil {
+			return err
+		}
+		st.Text, st.SpeakerID = "Europe stands firmly with Ukraine", other.ID
+		return tx.PutStatement(st)
+	}), "Update with PutStatement")
+	check("after Tx.PutStatement", "Sanctions must be tightened", "Europe stands firmly with Ukraine")
+	_, err = s.UpdateStatement(ctx, a.ID, func(st *domain.Statement) error { st.Text = "Never read"; return errRejected })
+	wantCode(t, err, domain.CodeBadUserInput, "UpdateStatement whose fn fails")
+	check("after a failed update", "Sanctions must be tightened", "Europe stands firmly with Ukraine")
+	noError(t, s.DeleteStatement(ctx, a.ID, false), "DeleteStatement")
+	check("after DeleteStatement", "", "Europe stands firmly with Ukraine")
+	noError(t, s.DeleteSpeaker(ctx, other.ID, true), "DeleteSpeaker with cascade")
+	check("after a cascading DeleteSpeaker", "", "")
 }
 
 // testBatchedReadsSeeWrites reads speakers and topics by id in batches
