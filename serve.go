@@ -49,7 +49,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if err := cfg.Security.checkExposure(cfg.Addr); err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.DB, store.Options{MaxSize: cfg.Security.MaxDBSize})
+	st, err := store.Open(cfg.DB, store.Options{MaxSize: cfg.Security.MaxDBSize, RecordCacheSize: cfg.recordCacheSize()})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", cfg.DB, err)
 	}
@@ -201,4 +201,13 @@ func withCORS(h http.Handler, origins []string) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}).Handler(h)
+}
+
+// recordCacheSize is the store option for --record-cache-mb: the store
+// reads 0 as its default and a negative size as off.
+func (c serveConfig) recordCacheSize() int {
+	if c.RecordCacheMiB == 0 {
+		return -1
+	}
+	return c.RecordCacheMiB << 20
 }

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"parley/graph"
+	"parley/store"
 	"strconv"
 	"strings"
 	"syscall"
@@ -124,6 +125,9 @@ type serveConfig struct {
 	// SubscriptionBuffer is how many changes a subscription may have
 	// pending before it is dropped.
 	SubscriptionBuffer int
+	// RecordCacheMiB is the memory, in MiB, of the store's cache of
+	// statement records (store.Options.RecordCacheSize); 0 turns it off.
+	RecordCacheMiB int
 	// Security is access control, query limits and database bounds
 	// (security.go); its zero value is the documented defaults.
 	Security securityConfig
@@ -163,6 +167,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"log operations that take longer than this `duration`; 0 logs none (env PARLEY_SLOW_QUERY)")
 	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", envInt(getenv, "PARLEY_SUBSCRIPTION_BUFFER", graph.DefaultSubscriptionBuffer),
 		"most pending `changes` a subscription may have before it is dropped as too slow (env PARLEY_SUBSCRIPTION_BUFFER)")
+	fs.IntVar(&cfg.RecordCacheMiB, "record-cache-mb", envInt(getenv, "PARLEY_RECORD_CACHE_MB", store.DefaultRecordCacheSize>>20),
+		"`MiB` of memory for recently read statement records, at most 1024; 0 turns the cache off (env PARLEY_RECORD_CACHE_MB)")
 	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
@@ -183,6 +189,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		fmt.Fprintf(stderr, "parley serve: --log-format %q: use text or json\n", cfg.LogFormat)
+		return cfg, errUsage
+	}
+	if cfg.RecordCacheMiB < 0 || cfg.RecordCacheMiB > 1024 {
+		fmt.Fprintln(stderr, "parley serve: --record-cache-mb must be between 0 and 1024")
 		return cfg, errUsage
 	}
 	if cfg.SlowQuery < 0 || cfg.SubscriptionBuffer < 1 {

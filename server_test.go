@@ -26,6 +26,7 @@ func TestParseServeFlags(t *testing.T) {
 	limits := func(c serveConfig) serveConfig {
 		c.ImportMaxRecords, c.MaxBody, c.MaxImportBody = 5000, 1<<20, 64<<20
 		c.LogFormat, c.SlowQuery, c.SubscriptionBuffer = "text", defaultSlowQuery, graph.DefaultSubscriptionBuffer
+		c.RecordCacheMiB = 64
 		return c
 	}
 	defaults := limits(serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"})
@@ -58,7 +59,7 @@ func TestParseServeFlags(t *testing.T) {
 			args: []string{"--import-max-records", "100", "--max-body", "2048"},
 			env:  map[string]string{"PARLEY_MAX_IMPORT_BODY": "4096"},
 			want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, ImportMaxRecords: 100, MaxBody: 2048, MaxImportBody: 4096,
-				LogFormat: "text", SlowQuery: defaultSlowQuery, SubscriptionBuffer: graph.DefaultSubscriptionBuffer},
+				LogFormat: "text", SlowQuery: defaultSlowQuery, SubscriptionBuffer: graph.DefaultSubscriptionBuffer, RecordCacheMiB: 64},
 		},
 		{
 			name: "operations",
@@ -72,6 +73,10 @@ func TestParseServeFlags(t *testing.T) {
 		},
 		{name: "operations from environment", env: map[string]string{"PARLEY_SLOW_QUERY": "0", "PARLEY_SUBSCRIPTION_BUFFER": "7"},
 			want: func() serveConfig { c := defaults; c.SlowQuery, c.SubscriptionBuffer = 0, 7; return c }()},
+		{name: "record cache off", args: []string{"--record-cache-mb", "0"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB = 0; return c }()},
+		{name: "record cache from environment", env: map[string]string{"PARLEY_RECORD_CACHE_MB": "256"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB = 256; return c }()},
+		{name: "record cache too large", args: []string{"--record-cache-mb", "4096"}, wantErr: errUsage},
+		{name: "negative record cache", args: []string{"--record-cache-mb", "-1"}, wantErr: errUsage},
 		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: errUsage},
 		{name: "negative slow-query threshold", args: []string{"--slow-query", "-1s"}, wantErr: errUsage},
 		{name: "import body below body limit", args: []string{"--max-body", "4096", "--max-import-body", "2048"}, wantErr: errUsage},
