@@ -41,10 +41,13 @@ const (
 	streamIdle = 10 * time.Minute
 	// maxStreams bounds the streams remembered at once; past it, the
 	// least recently used is forgotten.
-	maxStreams = 256
+	maxStreams = 64
 	// rememberedReports is how many of a stream's latest reports are kept
-	// for repeated calls: more than any client keeps in flight.
-	rememberedReports = 8
+	// for repeated calls: twice what the client keeps in flight by
+	// default. A repeat of an older call is a CONFLICT, after which the
+	// client starts a new stream. With at most 5,000 results a report,
+	// the reports of all streams stay under about 100 MB.
+	rememberedReports = 4
 	// maxStreamName bounds a stream's name.
 	maxStreamName = 128
 )
