@@ -131,3 +131,51 @@ func TestClientPipelineSurvivesForgottenStream(t *testing.T) {
 		t.Errorf("summary %s, serial %s", sum, serialSum)
 	}
 }
+
+// The import stream contract over HTTP: what a client that keeps batches
+// in flight relies on.
+func TestImportSequenceOverHTTP(t *testing.T) {
+	a := newAPI(t, false)
+	lines := sampleLines(t)
+	seq := func(stream string, n int) vars {
+		return vars{"atomic": false, "sequence": vars{"stream": stream, "seq": n}}
+	}
+
+	first := a.importRecords(lines[:3], seq("s1", 0))
+	if first.Created != 3 {
+		t.Fatalf("call 0: %+v, want 3 created", first)
+	}
+	before := a.snapshot()
+	again := a.importRecords(lines[:3], seq("s1", 0))
+	if again.Created != 3 || *again.Results[0].ID != *first.Results[0].ID {
+		t.Errorf("repeated call 0 answered %+v, want call 0's report again", again)
+	}
+	if a.snapshot() != before {
+		t.Error("a repeated call wrote")
+	}
+	if next := a.importRecords(lines[3:5], seq("s1", 1)); next.Created != 2 {
+		t.Errorf("call 1: %+v, want 2 created", next)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		options vars
+		code    string
+		field   string
+	}{
+		{"unknown stream", seq("never-started", 5), "CONFLICT", "options.sequence.seq"},
+		{"negative seq", seq("s1", -1), "BAD_USER_INPUT", "options.sequence.seq"},
+		{"empty stream name", seq("", 0), "BAD_USER_INPUT", "options.sequence.stream"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := a.snapshot()
+			e := a.fail(importMutation, vars{"input": lines[5:7], "options": tc.options})
+			if e.Extensions.Code != tc.code || e.Extensions.Field != tc.field {
+				t.Errorf("error %+v, want %s on %s", e, tc.code, tc.field)
+			}
+			if a.snapshot() != before {
+				t.Error("a refused call wrote")
+			}
+		})
+	}
+}
