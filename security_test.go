@@ -394,3 +394,48 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// With --private, the metrics and the schema are reads like the API's and
+// need a token; the probes stay open for orchestrators. Without it, all of
+// them are public.
+func TestPrivateCoversMetricsAndSchema(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tokens.json")
+	read, err := auth.Create(file, "reader", auth.RoleRead, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, private := range []bool{true, false} {
+		cfg := serveConfig{ImportMaxRecords: 5000, MaxBody: defaultMaxBody, MaxImportBody: defaultMaxImportBody,
+			Security: securityConfig{TokenFile: file, Private: private}}
+		if err := cfg.Security.loadKeys(); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(newHandler(openStore(t), cfg))
+		for _, tc := range []struct {
+			path  string
+			token string
+			want  int
+		}{
+			{"/healthz", "", http.StatusOK},
+			{"/readyz", "", http.StatusOK},
+			{"/metrics", "", map[bool]int{true: http.StatusUnauthorized, false: http.StatusOK}[private]},
+			{schemaPath, "", map[bool]int{true: http.StatusUnauthorized, false: http.StatusOK}[private]},
+			{"/metrics", read, http.StatusOK},
+			{schemaPath, read, http.StatusOK},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Errorf("private=%v GET %s (token %v): %d, want %d", private, tc.path, tc.token != "", res.StatusCode, tc.want)
+			}
+		}
+		srv.Close()
+	}
+}

@@ -170,10 +170,12 @@ func newHandler(st domain.Store, cfg serveConfig) http.Handler {
 	// auth.Require decide what the caller may do.
 	access := func(h http.Handler) http.Handler { return auth.Middleware(h, sec.keys, sec.anonymousRole()) }
 	mux := http.NewServeMux()
+	// Probes stay open for orchestrators; the metrics and the schema are
+	// reads like any other, public unless --private.
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readyz(st))
-	mux.Handle("GET /metrics", obs.metricsHandler())
-	mux.HandleFunc("GET "+schemaPath, serveSchema())
+	mux.Handle("GET /metrics", access(auth.Require(auth.RoleRead, obs.metricsHandler())))
+	mux.Handle("GET "+schemaPath, access(auth.Require(auth.RoleRead, serveSchema())))
 	mux.Handle("GET "+endpoint, access(checkGET(api)))
 	mux.Handle("POST "+endpoint, access(limitBody(checkPOST(api), cfg.MaxBody, cfg.MaxImportBody)))
 	mux.Handle("GET "+backupPath, access(auth.Require(auth.RoleAdmin, backupHandler(st))))
