@@ -131,7 +131,7 @@ func decodeV1Position(id domain.ID, b []byte) (*domain.Position, error) {
 		EvidenceIDs: r.EvidenceIDs, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
 }
 
-func init() { migrations[1] = migrateV1RecordsToBinary }
+func init() { migrations[1] = oneStep(migrateV1RecordsToBinary) }
 
 // migrateV1RecordsToBinary rewrites every record of a version 1 database
 // (JSON) in the binary format. Keys and indexes do not change.

@@ -185,8 +185,28 @@ func downgradeIndexesToV2(tx *bolt.Tx) error {
 
 // TestMigrateV2 writes a database, turns its statement indexes back into
 // version 2's (one key per entry, counters), and checks that opening it
-// migrates them to runs that answer every kind of filter as before.
+// migrates them to runs that answer every kind of filter as before: in
+// one step, in many small ones, and after steps that an earlier process
+// ran before it stopped.
 func TestMigrateV2(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		step        int
+		stepsBefore int // steps run, and committed, before the store opens
+	}{
+		{"one step", 1 << 20, 0},
+		{"small steps", 97, 0},
+		{"resumed after an interruption", 97, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(n int) { migrateStepEntries = n }(migrateStepEntries)
+			migrateStepEntries = tc.step
+			testMigrateV2(t, tc.stepsBefore)
+		})
+	}
+}
+
+func testMigrateV2(t *testing.T, stepsBefore int) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
 	s, err := Open(path, Options{})
@@ -272,6 +292,15 @@ func TestMigrateV2(t *testing.T) {
 		}
 		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 2))
 	})
+	for i := 0; err == nil && i < stepsBefore; i++ {
+		err = db.Update(func(tx *bolt.Tx) error {
+			more, err := migrateV2IndexesToRuns(tx)
+			if err == nil && !more {
+				t.Errorf("step %d finished the migration; the test wants it interrupted", i+1)
+			}
+			return err
+		})
+	}
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -295,6 +324,9 @@ func TestMigrateV2(t *testing.T) {
 		}
 		if tx.Bucket(bV2Counts) != nil {
 			t.Error("the counters survived the migration")
+		}
+		if tx.Bucket(bMeta).Get(mMigrateV2) != nil {
+			t.Error("the migration's progress mark survived it")
 		}
 		return nil
 	})

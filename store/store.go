@@ -26,9 +26,22 @@ import (
 // refused rather than misread.
 const SchemaVersion = 3
 
-// migrations[v] upgrades a database from version v to v+1 inside the
-// opening transaction. Version 0 is a database this package never wrote.
-var migrations = map[int]func(tx *bolt.Tx) error{}
+// migrations[v] upgrades a database from version v to v+1. Version 0 is
+// a database this package never wrote.
+var migrations = map[int]migration{}
+
+// A migration runs in steps, each in a transaction of its own, so that no
+// transaction has to hold a whole large database's rewrite until commit.
+// A step returns more when another step must follow; the version changes
+// in the transaction of the last step. A step's transaction leaves the
+// database in a state the next step (after a crash, the next Open)
+// continues from.
+type migration func(tx *bolt.Tx) (more bool, err error)
+
+// oneStep is a migration done in a single transaction.
+func oneStep(fn func(tx *bolt.Tx) error) migration {
+	return func(tx *bolt.Tx) (bool, error) { return false, fn(tx) }
+}
 
 // Bucket names.
 var (
@@ -190,7 +203,15 @@ func Open(path string, opts Options) (*Store, error) {
 		if opts.ReadOnly {
 			return db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
 		}
-		return db.Update(func(tx *bolt.Tx) error { return s.initSchema(tx, path) })
+		for more := true; more; {
+			if err := db.Update(func(tx *bolt.Tx) (err error) {
+				more, err = s.initSchema(tx, path)
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		db.Close()
@@ -211,44 +232,51 @@ func checkVersion(tx *bolt.Tx, path string) error {
 	return nil
 }
 
-func (s *Store) initSchema(tx *bolt.Tx, path string) error {
+// initSchema creates the buckets of a new database, or runs one step of
+// the migrations an older one needs; more says that another step must
+// follow in a new transaction.
+func (s *Store) initSchema(tx *bolt.Tx, path string) (more bool, err error) {
 	meta := tx.Bucket(bMeta)
 	if meta == nil {
 		// A bbolt file with other buckets and no meta is someone else's.
 		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			return fmt.Errorf("open %s: a bbolt file that is not a Parley database (bucket %q); refusing to touch it", path, name)
 		}); err != nil {
-			return err
+			return false, err
 		}
 		s.fresh = true
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucket(name); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return putVersion(tx.Bucket(bMeta), SchemaVersion)
+		return false, putVersion(tx.Bucket(bMeta), SchemaVersion)
 	}
 	raw := meta.Get(mSchema)
 	if len(raw) != 4 {
-		return fmt.Errorf("open %s: not a Parley database (no schema version)", path)
+		return false, fmt.Errorf("open %s: not a Parley database (no schema version)", path)
 	}
 	v := int(binary.BigEndian.Uint32(raw))
 	if v > SchemaVersion {
-		return fmt.Errorf("open %s: database schema version %d is newer than this build supports (%d); upgrade Parley", path, v, SchemaVersion)
+		return false, fmt.Errorf("open %s: database schema version %d is newer than this build supports (%d); upgrade Parley", path, v, SchemaVersion)
 	}
 	for ; v < SchemaVersion; v++ {
 		m, ok := migrations[v]
 		if !ok {
-			return fmt.Errorf("open %s: no migration from schema version %d", path, v)
+			return false, fmt.Errorf("open %s: no migration from schema version %d", path, v)
 		}
-		if err := m(tx); err != nil {
-			return fmt.Errorf("open %s: migrate schema %d→%d: %w", path, v, v+1, err)
+		more, err := m(tx)
+		if err != nil {
+			return false, fmt.Errorf("open %s: migrate schema %d→%d: %w", path, v, v+1, err)
+		}
+		if more {
+			return true, nil
 		}
 		if err := putVersion(meta, v+1); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return false, nil
 }
 
 func putVersion(meta *bolt.Bucket, v int) error {
