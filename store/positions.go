@@ -145,7 +145,7 @@ func (s *Store) StanceMap(ctx context.Context, topicKey string, asOf domain.Day)
 				pk, _ = c.Prev()
 			}
 			if pk != nil && bytes.HasPrefix(pk, prefix) {
-				p, err := t.Position(getID(pk[2*idLen+dateKeyLen:]))
+				p, err := t.positionAt(c, pk, prefix)
 				if err != nil {
 					return nil, err
 				}
