@@ -133,6 +133,10 @@ func TestMetrics(t *testing.T) {
 	postGraphQL(t, gql, map[string]any{"query": `mutation Imp($in: [StatementImport!]!) { importStatements(input: $in) { created } }`,
 		"variables": map[string]any{"in": []any{map[string]any{"text": "New words.", "kind": "QUOTE", "speaker": map[string]any{"key": "dmitry-peskov"}}}}})
 	postGraphQL(t, gql, map[string]any{"query": `mutation { importStatements(input: [{text: "Dry.", kind: "QUOTE", speaker: {key: "dmitry-peskov"}}], options: {dryRun: true}) { created } }`})
+	// A call of an import stream sent twice (its answer was lost) counts once.
+	for range 2 {
+		postGraphQL(t, gql, map[string]any{"query": `mutation { importStatements(input: [{text: "Streamed.", kind: "QUOTE", speaker: {key: "dmitry-peskov"}}], options: {sequence: {stream: "s", seq: 0}}) { created } }`})
+	}
 
 	_, _, text := get(t, base+"/metrics")
 	tests := []struct {
@@ -146,8 +150,8 @@ func TestMetrics(t *testing.T) {
 		{`parley_graphql_request_duration_seconds_count{operation="Feed",type="query"}`, 3},
 		{`parley_graphql_errors_total{code="BAD_USER_INPUT"}`, 1},
 		{`parley_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}`, 1},
-		{`parley_imported_records_total{status="CREATED"}`, 1}, // not the dry run
-		{`parley_http_requests_total{code="200",route="/graphql"}`, 6},
+		{`parley_imported_records_total{status="CREATED"}`, 2}, // not the dry run, the streamed call once
+		{`parley_http_requests_total{code="200",route="/graphql"}`, 8},
 		{`parley_subscriptions_open{field="statementAdded"}`, 0},
 		{`parley_database_size_bytes`, -1},
 	}

@@ -252,11 +252,13 @@ func (r *mutationResolver) ImportStatements(ctx context.Context, input []*domain
 	for i, rec := range input {
 		recs[i] = *rec
 	}
-	rep, err := r.imports.Import(ctx, r.Store, recs, opts)
+	rep, repeated, err := r.imports.Import(ctx, r.Store, recs, opts)
 	if err != nil {
 		return nil, err
 	}
-	reportImport(r.obs, rep, opts)
+	if !repeated { // a repeated call's records were counted the first time
+		reportImport(r.obs, rep, opts)
+	}
 	return newImportReport(rep), nil
 }
 

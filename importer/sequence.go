@@ -81,25 +81,28 @@ func NewSequencer(wait time.Duration) *Sequencer {
 
 // Import is the package's Import, except that a call with
 // opts.Sequence runs phase 1 at once and phase 2 in its stream's order.
-func (q *Sequencer) Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, opts domain.ImportOptions) (*domain.ImportReport, error) {
+// repeated says that the call had been answered before and rep is that
+// answer again: nothing ran.
+func (q *Sequencer) Import(ctx context.Context, s domain.Store, recs []domain.StatementImport, opts domain.ImportOptions) (rep *domain.ImportReport, repeated bool, err error) {
 	if opts.Sequence == nil {
-		return Import(ctx, s, recs, opts)
+		rep, err = Import(ctx, s, recs, opts)
+		return rep, false, err
 	}
 	seq := *opts.Sequence
 	if err := checkSequence(seq); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	p, err := prepare(recs, opts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	st, rep, err := q.turn(ctx, seq)
 	if rep != nil || err != nil {
-		return rep, err
+		return rep, rep != nil, err
 	}
 	rep, err = p.apply(ctx, s)
 	q.finish(seq, st, rep)
-	return rep, err
+	return rep, false, err
 }
 
 func checkSequence(seq domain.ImportSequence) error {

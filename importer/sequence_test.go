@@ -47,10 +47,10 @@ func TestSequencerCommitsInStreamOrder(t *testing.T) {
 	var wg sync.WaitGroup
 	reps := make([]*domain.ImportReport, n)
 	errs := make([]error, n)
-	reps[0], errs[0] = q.Import(t.Context(), s, batches[0], seqOpts("run-1", 0))
+	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], seqOpts("run-1", 0))
 	for i := n - 1; i >= 1; i-- { // the last call first
 		wg.Go(func() {
-			reps[i], errs[i] = q.Import(t.Context(), s, batches[i], seqOpts("run-1", i))
+			reps[i], _, errs[i] = q.Import(t.Context(), s, batches[i], seqOpts("run-1", i))
 		})
 		time.Sleep(20 * time.Millisecond) // let it reach its turn, or wrongly pass it
 	}
@@ -77,24 +77,24 @@ func TestSequencerRepeatedCall(t *testing.T) {
 	batches := streamBatches(10)
 	first := make([]*domain.ImportReport, len(batches))
 	for i, b := range batches {
-		rep, err := q.Import(t.Context(), s, b, seqOpts("run", i))
-		if err != nil {
-			t.Fatalf("call %d: %v", i, err)
+		rep, repeated, err := q.Import(t.Context(), s, b, seqOpts("run", i))
+		if err != nil || repeated {
+			t.Fatalf("call %d: %v (repeated %v)", i, err, repeated)
 		}
 		first[i] = rep
 	}
 	before := dump(t, s)
-	rep, err := q.Import(t.Context(), s, batches[9], seqOpts("run", 9))
+	rep, repeated, err := q.Import(t.Context(), s, batches[9], seqOpts("run", 9))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep != first[9] {
+	if !repeated || rep != first[9] {
 		t.Errorf("repeated call 9 got a new report %s, want its first one", describe(rep))
 	}
 	if dump(t, s) != before {
 		t.Error("a repeated call wrote")
 	}
-	_, err = q.Import(t.Context(), s, batches[0], seqOpts("run", 0))
+	_, _, err = q.Import(t.Context(), s, batches[0], seqOpts("run", 0))
 	wantSequenceConflict(t, "call 0 after 9 more", err)
 }
 
@@ -107,13 +107,13 @@ func TestSequencerFailedCallKeepsItsTurn(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := q.Import(cancelled, s, batches[0], seqOpts("run", 0)); err == nil {
+	if _, _, err := q.Import(cancelled, s, batches[0], seqOpts("run", 0)); err == nil {
 		t.Fatal("call 0 with a cancelled context succeeded")
 	}
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := q.Import(t.Context(), s, batches[1], seqOpts("run", 1))
+		_, _, err := q.Import(t.Context(), s, batches[1], seqOpts("run", 1))
 		done <- err
 	}()
 	select {
@@ -124,7 +124,7 @@ func TestSequencerFailedCallKeepsItsTurn(t *testing.T) {
 	if len(statements(t, s)) != 0 {
 		t.Fatal("records written before call 0 succeeded")
 	}
-	if _, err := q.Import(t.Context(), s, batches[0], seqOpts("run", 0)); err != nil {
+	if _, _, err := q.Import(t.Context(), s, batches[0], seqOpts("run", 0)); err != nil {
 		t.Fatalf("call 0 again: %v", err)
 	}
 	if err := <-done; err != nil {
@@ -152,7 +152,7 @@ func TestSequencerRefusals(t *testing.T) {
 			s := newStore(t)
 			q := importer.NewSequencer(time.Minute)
 			opts := domain.ImportOptions{Atomic: true, Sequence: &tc.seq}
-			_, err := q.Import(t.Context(), s, b, opts)
+			_, _, err := q.Import(t.Context(), s, b, opts)
 			var derr *domain.Error
 			if !errors.As(err, &derr) || derr.Code != tc.code || !slices.Equal(derr.Path, tc.path) {
 				t.Fatalf("error %v, want %s at %v", err, tc.code, tc.path)
@@ -170,10 +170,10 @@ func TestSequencerTurnWait(t *testing.T) {
 	s := newStore(t)
 	q := importer.NewSequencer(30 * time.Millisecond)
 	batches := streamBatches(3)
-	if _, err := q.Import(t.Context(), s, batches[0], seqOpts("run", 0)); err != nil {
+	if _, _, err := q.Import(t.Context(), s, batches[0], seqOpts("run", 0)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := q.Import(t.Context(), s, batches[2], seqOpts("run", 2)) // call 1 is lost
+	_, _, err := q.Import(t.Context(), s, batches[2], seqOpts("run", 2)) // call 1 is lost
 	wantSequenceConflict(t, "call 2 without call 1", err)
 	if got := len(statements(t, s)); got != 2 {
 		t.Errorf("%d statements, want call 0's 2", got)
