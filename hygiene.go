@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"unicode/utf8"
 
 	"parley/graph"
@@ -91,12 +92,14 @@ func checkRequestBody(body []byte) string {
 			return "the request body is not a GraphQL request object"
 		}
 		i = skipSpace(body, skipSpace(body, end)+1) // past the colon
-		switch first := body[i]; name {
-		case "query", "operationName":
+		// Names match as the transport's decoder (encoding/json) matches
+		// them, ignoring case: "Query" sets the query too.
+		switch first := body[i]; {
+		case strings.EqualFold(name, "query"), strings.EqualFold(name, "operationName"):
 			if first != '"' && first != 'n' {
 				return fmt.Sprintf("the request body's %q member must be a string", name)
 			}
-		case "variables", "extensions":
+		case strings.EqualFold(name, "variables"), strings.EqualFold(name, "extensions"):
 			if first != '{' && first != 'n' {
 				return fmt.Sprintf("the request body's %q member must be an object", name)
 			}

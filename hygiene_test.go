@@ -59,6 +59,9 @@ func TestCheckRequestBody(t *testing.T) {
 		{`{query: 1}`, "syntax error at byte 2"},
 		{`{"query": "{ a }"} {}`, "data after"},
 		{"{\"query\": \"\xff\"}", "UTF-8"},
+		{`{"queRY": 0}`, `"queRY" member must be a string`},
+		{`{"Variables": [1]}`, `"Variables" member must be an object`},
+		{`{"\u212Auery": 1}`, ""}, // the Kelvin sign folds to k, not q: an unknown member
 	}
 	for _, tt := range tests {
 		got := checkRequestBody([]byte(tt.body))
