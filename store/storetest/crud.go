@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,98 @@ var crudTests = []testCase{
 	{"Position", testPositionCRUD},
 	{"BatchedReadsSeeWrites", testBatchedReadsSeeWrites},
 	{"StatementReadsSeeWrites", testStatementReadsSeeWrites},
+	{"PositionReadsSeeWrites", testPositionReadsSeeWrites},
+}
+
+// testPositionReadsSeeWrites reads positions every way the API does (by
+// id, in batches, in a stance map with the previous stance) around updates
+// and deletes, alone and by a statement's cascade: each read must see the
+// writes before it, whatever the store caches.
+func testPositionReadsSeeWrites(t *testing.T, s domain.Store) {
+	ctx := context.Background()
+	sp := createSpeaker(t, s, person("Kaja Kallas", "EE"))
+	tp := createTopic(t, s, "sanctions", "Sanctions", 0)
+	st := createStatement(t, s, quote(sp.ID, "Sanctions must stay in place", "2025-11-20"))
+	first := createPosition(t, s, stance(sp.ID, tp.ID, domain.StanceSupports, "2025-11-01", st.ID))
+	later := createPosition(t, s, stance(sp.ID, tp.ID, domain.StanceOpposes, "2025-11-20", st.ID))
+	// check reads both positions every way: wantFirst and wantLater are
+	// their stances, "" for a position that must be gone.
+	check := func(step string, wantFirst, wantLater domain.Stance) {
+		t.Helper()
+		for i, c := range []struct {
+			id   domain.ID
+			want domain.Stance
+		}{{first.ID, wantFirst}, {later.ID, wantLater}} {
+			got, err := s.Position(ctx, c.id)
+			if c.want == "" {
+				wantCode(t, err, domain.CodeNotFound, fmt.Sprintf("%s: Position %d", step, i))
+				continue
+			}
+			noError(t, err, step+": Position")
+			if got.Stance != c.want {
+				t.Fatalf("%s: Position %d stance %s, want %s", step, i, got.Stance, c.want)
+			}
+		}
+		batch, err := s.PositionsByID(ctx, []domain.ID{first.ID, later.ID})
+		noError(t, err, step+": PositionsByID")
+		for i, want := range []domain.Stance{wantFirst, wantLater} {
+			if (want == "") != (batch[i] == nil) || (batch[i] != nil && batch[i].Stance != want) {
+				t.Fatalf("%s: PositionsByID[%d] = %+v, want stance %q", step, i, batch[i], want)
+			}
+		}
+		m, err := s.StanceMap(ctx, tp.Key, day("2025-12-01"))
+		noError(t, err, step+": StanceMap")
+		var got []string
+		for _, p := range m {
+			got = append(got, fmt.Sprintf("%s after %s", p.Stance, p.PreviousStance))
+		}
+		var want []string
+		switch {
+		case wantLater != "":
+			want = []string{fmt.Sprintf("%s after %s", wantLater, wantFirst)}
+		case wantFirst != "":
+			want = []string{fmt.Sprintf("%s after ", wantFirst)}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: StanceMap reads %q, want %q", step, got, want)
+		}
+	}
+
+	check("created", domain.StanceSupports, domain.StanceOpposes)
+	_, err := s.UpdatePosition(ctx, first.ID, func(p *domain.Position) error { p.Stance = domain.StanceMixed; return nil })
+	noError(t, err, "UpdatePosition")
+	check("after UpdatePosition of the earlier one", domain.StanceMixed, domain.StanceOpposes)
+	noError(t, s.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.PositionAt(sp.ID, tp.ID, later.AsOf)
+		if err != nil {
+			return err
+		}
+		p.Stance = domain.StanceSupports
+		return tx.PutPosition(p)
+	}), "Update (PutPosition)")
+	check("after PutPosition in a transaction", domain.StanceMixed, domain.StanceSupports)
+	failed := errors.New("roll back")
+	err = s.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.PositionAt(sp.ID, tp.ID, first.AsOf)
+		if err != nil {
+			return err
+		}
+		p.Stance = domain.StanceOpposes
+		if err := tx.PutPosition(p); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("rolled back update: %v", err)
+	}
+	check("after a rolled back update", domain.StanceMixed, domain.StanceSupports)
+	noError(t, s.DeletePosition(ctx, later.ID), "DeletePosition")
+	check("after DeletePosition", domain.StanceMixed, "")
+	noError(t, s.DeleteStatement(ctx, st.ID, true), "DeleteStatement with cascade")
+	if p, err := s.Position(ctx, first.ID); err == nil && slices.Contains(p.EvidenceIDs, st.ID) {
+		t.Fatalf("after a cascading delete: position %d still cites statement %d", first.ID, st.ID)
+	}
 }
 
 // testStatementReadsSeeWrites reads statements every way a page does (by
