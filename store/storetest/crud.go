@@ -23,6 +23,24 @@ var crudTests = []testCase{
 	{"PositionReadsSeeWrites", testPositionReadsSeeWrites},
 }
 
+// wantEachByID reads each of ids with get and wants field of the record to
+// be the matching want; the zero value wants NOT_FOUND.
+func wantEachByID[T any, V comparable](t *testing.T, step, what string, ids []domain.ID, want []V, get func(domain.ID) (*T, error), field func(*T) V) {
+	t.Helper()
+	var gone V
+	for i, id := range ids {
+		got, err := get(id)
+		if want[i] == gone {
+			wantCode(t, err, domain.CodeNotFound, fmt.Sprintf("%s: %s %d", step, what, i))
+			continue
+		}
+		noError(t, err, step+": "+what)
+		if v := field(got); v != want[i] {
+			t.Fatalf("%s: %s %d reads %v, want %v", step, what, i, v, want[i])
+		}
+	}
+}
+
 // testPositionReadsSeeWrites reads positions every way the API does (by
 // id, in batches, in a stance map with the previous stance) around updates
 // and deletes, alone and by a statement's cascade: each read must see the
@@ -38,20 +56,9 @@ func testPositionReadsSeeWrites(t *testing.T, s domain.Store) {
 	// their stances, "" for a position that must be gone.
 	check := func(step string, wantFirst, wantLater domain.Stance) {
 		t.Helper()
-		for i, c := range []struct {
-			id   domain.ID
-			want domain.Stance
-		}{{first.ID, wantFirst}, {later.ID, wantLater}} {
-			got, err := s.Position(ctx, c.id)
-			if c.want == "" {
-				wantCode(t, err, domain.CodeNotFound, fmt.Sprintf("%s: Position %d", step, i))
-				continue
-			}
-			noError(t, err, step+": Position")
-			if got.Stance != c.want {
-				t.Fatalf("%s: Position %d stance %s, want %s", step, i, got.Stance, c.want)
-			}
-		}
+		wantEachByID(t, step, "Position", []domain.ID{first.ID, later.ID}, []domain.Stance{wantFirst, wantLater},
+			func(id domain.ID) (*domain.Position, error) { return s.Position(ctx, id) },
+			func(p *domain.Position) domain.Stance { return p.Stance })
 		batch, err := s.PositionsByID(ctx, []domain.ID{first.ID, later.ID})
 		noError(t, err, step+": PositionsByID")
 		for i, want := range []domain.Stance{wantFirst, wantLater} {
@@ -128,20 +135,9 @@ func testStatementReadsSeeWrites(t *testing.T, s domain.Store) {
 	// statement that must be gone).
 	check := func(step, wantA, wantB string) {
 		t.Helper()
-		for i, c := range []struct {
-			id   domain.ID
-			want string
-		}{{a.ID, wantA}, {b.ID, wantB}} {
-			got, err := s.Statement(ctx, c.id)
-			if c.want == "" {
-				wantCode(t, err, domain.CodeNotFound, fmt.Sprintf("%s: Statement %d", step, i))
-				continue
-			}
-			noError(t, err, step+": Statement")
-			if got.Text != c.want {
-				t.Fatalf("%s: Statement %d text %q, want %q", step, i, got.Text, c.want)
-			}
-		}
+		wantEachByID(t, step, "Statement", []domain.ID{a.ID, b.ID}, []string{wantA, wantB},
+			func(id domain.ID) (*domain.Statement, error) { return s.Statement(ctx, id) },
+			func(st *domain.Statement) string { return st.Text })
 		batch, err := s.StatementsByID(ctx, []domain.ID{a.ID, b.ID})
 		noError(t, err, step+": StatementsByID")
 		for i, want := range []string{wantA, wantB} {
