@@ -125,9 +125,8 @@ type serveConfig struct {
 	// SubscriptionBuffer is how many changes a subscription may have
 	// pending before it is dropped.
 	SubscriptionBuffer int
-	// RecordCacheMiB is the memory, in MiB, of the store's caches of
-	// statement and position records (store.Options.RecordCacheSize); 0
-	// turns them off.
+	// RecordCacheMiB is the memory, in MiB, of the store's cache of
+	// statement records (store.Options.RecordCacheSize); 0 turns it off.
 	RecordCacheMiB int
 	// Security is access control, query limits and database bounds
 	// (security.go); its zero value is the documented defaults.
@@ -169,7 +168,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", envInt(getenv, "PARLEY_SUBSCRIPTION_BUFFER", graph.DefaultSubscriptionBuffer),
 		"most pending `changes` a subscription may have before it is dropped as too slow (env PARLEY_SUBSCRIPTION_BUFFER)")
 	fs.IntVar(&cfg.RecordCacheMiB, "record-cache-mb", envInt(getenv, "PARLEY_RECORD_CACHE_MB", store.DefaultRecordCacheSize>>20),
-		"`MiB` of memory for recently read statement and position records, at most 1024; 0 turns the caches off (env PARLEY_RECORD_CACHE_MB)")
+		"`MiB` of memory for recently read statement records, at most 1024; 0 turns the cache off (env PARLEY_RECORD_CACHE_MB)")
 	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")

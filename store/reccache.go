@@ -175,20 +175,3 @@ func (t *txn) cachedStatement(id domain.ID) (*domain.Statement, error) {
 	}
 	return st, err
 }
-
-// positionRecord returns the raw record of position id, nil when there is
-// none, through the position record cache when the transaction may use it
-// (see recCache). A stance map reads a position and its previous one per
-// speaker: 1,500 of each at a million statements.
-func (t *txn) positionRecord(id domain.ID) []byte {
-	if t.posRecs != nil {
-		if s, ok := t.posRecs.get(t.refs, t.gen, id); ok {
-			return unsafe.Slice(unsafe.StringData(s), len(s)) // this call's own copy
-		}
-	}
-	v := t.b(bPositions).Get(idKey(id))
-	if v != nil && t.posRecs != nil {
-		t.posRecs.put(t.refs, t.gen, id, v)
-	}
-	return v
-}

@@ -117,9 +117,9 @@ type Options struct {
 	// the file does not grow to it.
 	InitialMmapSize int
 	// RecordCacheSize bounds the memory, in bytes, that keeps the raw
-	// statement and position records reads have fetched (reccache.go),
-	// up to 1 GiB; 0 means DefaultRecordCacheSize and a negative size
-	// (or one under 1 MiB) turns the caches off.
+	// statement records reads have fetched (reccache.go), up to 1 GiB;
+	// 0 means DefaultRecordCacheSize and a negative size (or one under
+	// 256 KiB) turns the cache off.
 	RecordCacheSize int
 }
 
@@ -145,10 +145,8 @@ type Store struct {
 	refs     refGen
 	speakers refCache[domain.Speaker]
 	topics   refCache[domain.Topic]
-	// recs and posRecs cache raw statement and position records
-	// (reccache.go); nil when off.
-	recs    *recCache
-	posRecs *recCache
+	// recs caches raw statement records (reccache.go); nil when off.
+	recs *recCache
 }
 
 var (
@@ -200,10 +198,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.RecordCacheSize == 0 {
 		opts.RecordCacheSize = DefaultRecordCacheSize
 	}
-	// Statements take three quarters of the budget: a page of statements
-	// reads 20 records, a stance map 1,500 smaller position records.
-	s.recs = newRecCache(opts.RecordCacheSize / 4 * 3)
-	s.posRecs = newRecCache(opts.RecordCacheSize / 4)
+	s.recs = newRecCache(opts.RecordCacheSize)
 	err = refuseDamaged(path, func() error {
 		if opts.ReadOnly {
 			return db.View(func(tx *bolt.Tx) error { return checkVersion(tx, path) })
@@ -308,10 +303,10 @@ func (s *Store) view(ctx context.Context, fn func(t *txn) error) error {
 	gen, stable := s.refs.stable()
 	return s.db.View(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, now: s.now()}
-		if (s.recs != nil || s.posRecs != nil) && stable && s.refs.n.Load() == gen {
+		if s.recs != nil && stable && s.refs.n.Load() == gen {
 			// No write ran while the transaction began: its snapshot is
 			// generation gen's state (reccache.go).
-			t.recs, t.posRecs, t.refs, t.gen = s.recs, s.posRecs, &s.refs, gen
+			t.recs, t.refs, t.gen = s.recs, &s.refs, gen
 		}
 		return fn(t)
 	})
@@ -328,26 +323,23 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	s.refs.n.Add(1)
 	defer s.refs.n.Add(1)
 	var changes []domain.Change
-	var dirty, dirtyPos []domain.ID
+	var dirty []domain.ID
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		t := &txn{tx: tx, now: s.now().UTC()}
 		// Kept whether the transaction commits or not: dropping the
 		// records of one rolled back costs a lookup each and needs no
 		// reasoning about how far it got.
-		defer func() { dirty, dirtyPos = t.dirty, t.dirtyPos }()
+		defer func() { dirty = t.dirty }()
 		if err := fn(t); err != nil {
 			return err
 		}
 		changes = t.changes
 		return t.flush()
 	})
-	// Before the generation turns even again (reccache.go).
 	if s.recs != nil {
+		// Before the generation turns even again (reccache.go).
 		s.recs.drop(dirty)
-	}
-	if s.posRecs != nil {
-		s.posRecs.drop(dirtyPos)
 	}
 	if err == nil && len(changes) > 0 {
 		s.notify(changes)

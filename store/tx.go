@@ -32,17 +32,14 @@ type txn struct {
 	// err is a failure that must abort the transaction at flush.
 	err error
 
-	// recs and posRecs are the statement and position record caches
-	// when this read transaction may use them, for write generation gen
-	// of refs (reccache.go).
-	recs    *recCache
-	posRecs *recCache
-	refs    *refGen
-	gen     uint64
-	// dirty and dirtyPos list the statements and positions whose records
-	// a write transaction put or deleted, for the record caches to drop.
-	dirty    []domain.ID
-	dirtyPos []domain.ID
+	// recs is the statement record cache when this read transaction may
+	// use it, for write generation gen of refs (reccache.go).
+	recs *recCache
+	refs *refGen
+	gen  uint64
+	// dirty lists the statements whose records a write transaction put
+	// or deleted, for the record cache to drop.
+	dirty []domain.ID
 }
 
 func (t *txn) changed(typ domain.RecordType, id domain.ID, op domain.ChangeOp) {
@@ -789,7 +786,7 @@ func (t *txn) deleteStatement(id domain.ID, cascade bool) error {
 // Position returns the position with its derived PreviousID and
 // PreviousStance filled.
 func (t *txn) Position(id domain.ID) (*domain.Position, error) {
-	v := t.positionRecord(id)
+	v := t.b(bPositions).Get(idKey(id))
 	if v == nil {
 		return nil, domain.ErrNotFound("position", fmt.Sprintf("with id %d", id))
 	}
@@ -806,7 +803,7 @@ func (t *txn) Position(id domain.ID) (*domain.Position, error) {
 // this saves fillPrevious's seek. It moves c.
 func (t *txn) positionAt(c *bolt.Cursor, k, prefix []byte) (*domain.Position, error) {
 	id := getID(k[len(prefix)+dateKeyLen:])
-	v := t.positionRecord(id)
+	v := t.b(bPositions).Get(idKey(id))
 	if v == nil {
 		return nil, fmt.Errorf("timeline index names missing position %d", id)
 	}
@@ -818,7 +815,7 @@ func (t *txn) positionAt(c *bolt.Cursor, k, prefix []byte) (*domain.Position, er
 		return p, nil
 	}
 	prevID := getID(k[len(prefix)+dateKeyLen:])
-	if v = t.positionRecord(prevID); v == nil {
+	if v = t.b(bPositions).Get(idKey(prevID)); v == nil {
 		return nil, fmt.Errorf("timeline index names missing position %d", prevID)
 	}
 	prev, err := decodePosition(prevID, v)
@@ -844,7 +841,7 @@ func (t *txn) fillPrevious(p *domain.Position) error {
 		return nil
 	}
 	prevID := getID(k[len(prefix)+dateKeyLen:])
-	v := t.positionRecord(prevID)
+	v := t.b(bPositions).Get(idKey(prevID))
 	if v == nil {
 		return fmt.Errorf("timeline index names missing position %d", prevID)
 	}
@@ -928,7 +925,6 @@ func (t *txn) PutPosition(p *domain.Position) error {
 	if err != nil {
 		return err
 	}
-	t.dirtyPos = append(t.dirtyPos, p.ID)
 	if err := t.b(bPositions).Put(idKey(p.ID), v); err != nil {
 		return err
 	}
@@ -985,6 +981,5 @@ func (t *txn) deletePosition(id domain.ID) error {
 		return err
 	}
 	t.changed(domain.TypePosition, id, domain.Deleted)
-	t.dirtyPos = append(t.dirtyPos, id)
 	return t.b(bPositions).Delete(idKey(id))
 }
