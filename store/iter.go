@@ -91,25 +91,13 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		if it.inBlock(target) {
 			// A leapfrog seeks forward a little at a time: the target is
 			// often in the block at hand, where the cursor already is.
-			i, found := searchRun(it.block, target)
-			if found && !incl {
-				i++
-			}
-			if i < len(it.block)/sortKeyLen {
-				it.setBlock(it.block, i)
+			if it.enterBlock(it.block, target, incl) {
 				return
 			}
 		} else if n := len(it.block); n > 0 && target != nil && bytes.Compare(target, it.block[n-sortKeyLen:]) > 0 {
 			// Or in the next block: one step of the cursor, not a seek.
-			if k, v := it.c.Next(); inRun(k, rk) && bytes.Compare(target, v[len(v)-sortKeyLen:]) <= 0 {
-				i, found := searchRun(v, target)
-				if found && !incl {
-					i++
-				}
-				if i < len(v)/sortKeyLen {
-					it.setBlock(v, i)
-					return
-				}
+			if k, v := it.c.Next(); inRun(k, rk) && bytes.Compare(target, v[len(v)-sortKeyLen:]) <= 0 && it.enterBlock(v, target, incl) {
+				return
 			}
 		}
 		if target == nil {
@@ -123,12 +111,7 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		var k []byte
 		_, v := blockFor(it.c, rk, target)
 		if v != nil {
-			i, found := searchRun(v, target)
-			if found && !incl {
-				i++
-			}
-			if i < len(v)/sortKeyLen {
-				it.setBlock(v, i)
+			if it.enterBlock(v, target, incl) {
 				return
 			}
 			// Past the end of the block that would hold the target: the
@@ -209,6 +192,20 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 func (it *iter) inBlock(target []byte) bool {
 	n := len(it.block)
 	return target != nil && n > 0 && bytes.Compare(target, it.block[:sortKeyLen]) >= 0 && bytes.Compare(target, it.block[n-sortKeyLen:]) <= 0
+}
+
+// enterBlock stands the iterator on the first entry of block at or after
+// target (after it when !incl) and reports whether the block has one.
+func (it *iter) enterBlock(block, target []byte, incl bool) bool {
+	i, found := searchRun(block, target)
+	if found && !incl {
+		i++
+	}
+	if i >= len(block)/sortKeyLen {
+		return false
+	}
+	it.setBlock(block, i)
+	return true
 }
 
 // setBlock makes entry i of block (nil: none) the current one.
