@@ -81,10 +81,15 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	if n, ok := store.(domain.Notifier); ok {
 		res.live = newHub(n, opts.SubscriptionBuffer, obs)
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: res}))
+	es := NewExecutableSchema(Config{Resolvers: res})
+	srv := handler.New(es)
 	srv.AddTransport(websocketTransport(opts))
 	srv.AddTransport(spec{transport.GET{}})
-	srv.AddTransport(postJSON{})
+	post := postJSON{}
+	if lean {
+		post.direct = newDirect(es.(*executableSchema), res, store, obs)
+	}
+	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
 	// After APQ, which fills in the query text: guard.go and limits.go.

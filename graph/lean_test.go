@@ -15,7 +15,8 @@ import (
 // renders hot results lean and one that leaves everything to gqlgen, and
 // wants the same bytes back: same fields, order, escaping, nulls and
 // errors. Each case also says whether the lean path must have been taken,
-// so that a change that silently disables it fails here.
+// and whether the whole operation must have been answered directly
+// (direct.go), so that a change that silently disables either fails here.
 func TestLeanMatchesGqlgen(t *testing.T) {
 	st := openTestStore(t)
 	loadSampleData(t, st)
@@ -77,12 +78,22 @@ func TestLeanMatchesGqlgen(t *testing.T) {
 		{"role organization", `{ statements(first: 5) { edges { node { speaker { roles { title organization { key } } } } } } }`, nil, false},
 		{"evidence", `{ stanceMap(topic: "ukraine-nato-membership") { positions { stance evidence { id } previous { id } } } }`, nil, false},
 		{"an error beside a lean result", `{ statements(first: 2) { edges { node { id } } } bad: statements(first: -1) { edges { cursor } } }`, nil, true},
+		{"an aliased root field", `{ feed: statements(first: 2, filter: {search: "security"}) { edges { node { id text } } } }`, nil, true},
+		{"a root __typename beside", `{ __typename statement(id: "U3RhdGVtZW50OjE") { id } }`, nil, true},
+		{"an id of the wrong type", `query($id: ID!) { statement(id: $id) { id } }`, map[string]any{"id": "VG9waWM6MQ"}, false},
+		{"an argument that fails", `{ statements(first: 2, after: "not a cursor") { edges { cursor } } }`, nil, false},
+		{"a stance map of an unknown topic", `{ stanceMap(topic: "no-such-topic") { positions { stance } } }`, nil, false},
 	}
+	// The operations answered without gqlgen's executor: one root field,
+	// fully lean, no variable directives, and a result.
+	direct := map[string]bool{"speaker feed": true, "every statement field": true, "a statement by id": true,
+		"stance map": true, "positions connection": true, "an aliased root field": true}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := leanRenders.Load()
+			before, beforeDirect := leanRenders.Load(), directRuns.Load()
 			got := postRaw(t, lean.URL, c.query, c.vars)
 			tookLean := leanRenders.Load() > before
+			tookDirect := directRuns.Load() > beforeDirect
 			want := postRaw(t, plain.URL, c.query, c.vars)
 			if !bytes.Equal(got, want) {
 				t.Errorf("lean answer differs from gqlgen's\nlean:   %s\ngqlgen: %s", got, want)
@@ -92,6 +103,9 @@ func TestLeanMatchesGqlgen(t *testing.T) {
 			}
 			if !c.lean && tookLean {
 				t.Errorf("the lean path was taken for a selection it cannot render")
+			}
+			if tookDirect != direct[c.name] {
+				t.Errorf("answered directly: %v, want %v", tookDirect, direct[c.name])
 			}
 		})
 	}

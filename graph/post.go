@@ -25,8 +25,9 @@ const (
 // does not re-encode the result. transport.POST writes the response
 // with encoding/json, which re-scans and compacts the whole "data" text
 // that the executor has just written compactly: a quarter of the server's
-// time on a page of statements (docs/benchmarks.md).
-type postJSON struct{}
+// time on a page of statements (docs/benchmarks.md). With direct set, it
+// answers the plain reads that direct.go covers without the executor.
+type postJSON struct{ direct *direct }
 
 var _ graphql.Transport = postJSON{}
 
@@ -41,7 +42,7 @@ func (postJSON) Supports(r *http.Request) bool {
 }
 
 // Do implements graphql.Transport.
-func (postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	media := responseMedia(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media)
@@ -74,6 +75,9 @@ func (postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 		w.WriteHeader(status)
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
 		writeResponse(w, resp, media == mediaGraphQLResponse && status >= 400)
+		return
+	}
+	if t.direct != nil && t.direct.serve(ctx, w, oc) {
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)

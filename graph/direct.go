@@ -1,0 +1,212 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"parley/domain"
+	"parley/graph/model"
+)
+
+// Direct execution of plain reads.
+//
+// Once lean rendering (lean.go) covers the whole result of a query's only
+// root field, what gqlgen's executor still does for it is machinery: an
+// operation and a response context, the operation and response
+// interceptor chains, a field set whose root field runs in a goroutine of
+// its own, and the field middleware chain. For a statement by id that is
+// about a third of the server's time per request (docs/benchmarks.md).
+// direct runs such an operation itself, after gqlgen has parsed,
+// validated and limited it and coerced its variables (CreateOperationContext,
+// with the guard and the limits): it coerces the root field's arguments
+// with the generated code, calls the resolver, renders the result lean
+// and reports the operation to the observer as observeResponses would.
+//
+// Only success is answered here. An error, a null, a panic, a missing
+// non-null value or a cancelled request all fall back to gqlgen, which
+// runs the operation again from the start and answers it exactly as it
+// always does: a read has no side effects, so running it twice costs time
+// only, and only on the rare path. TestLeanMatchesGqlgen checks the answers
+// against gqlgen's, byte for byte, and which path each case takes.
+
+// directRoot is a root query field that direct can run.
+type directRoot uint8
+
+const (
+	directStatement directRoot = iota + 1
+	directStatements
+	directStanceMap
+	directPositions
+)
+
+// directRoots are the root fields direct runs, with the lean type of
+// their result.
+var directRoots = map[string]struct {
+	root directRoot
+	t    leanType
+}{
+	"statement":  {directStatement, leanStatement},
+	"statements": {directStatements, leanStatementConnection},
+	"stanceMap":  {directStanceMap, leanStanceMap},
+	"positions":  {directPositions, leanPositionConnection},
+}
+
+// directPlan is how direct runs one operation: its only root field, and
+// the lean plan of the field's selection.
+type directPlan struct {
+	root  directRoot
+	field graphql.CollectedField
+	lean  *leanPlan
+	t     leanType
+	head  []byte // `{"data":{"responseKey":`
+}
+
+// direct runs plain reads without gqlgen's executor; see above.
+type direct struct {
+	es    *executableSchema
+	query QueryResolver
+	store domain.Store
+	obs   Observer
+	// plans holds a plan, or nil for an operation direct leaves to
+	// gqlgen, by gqlgen's cached operation: the same object for every
+	// request with the same document, kept alive by the key.
+	plans *lru.Cache[*ast.OperationDefinition, *directPlan]
+}
+
+// directRuns counts the operations answered directly, for tests to tell
+// which path a request took.
+var directRuns atomic.Uint64
+
+func newDirect(es *executableSchema, res *Resolver, store domain.Store, obs Observer) *direct {
+	plans, err := lru.New[*ast.OperationDefinition, *directPlan](queryCacheSize)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return &direct{es: es, query: res.Query(), store: store, obs: obs, plans: plans}
+}
+
+// plan returns the plan of oc's operation, or nil when direct does not
+// run it: not a query, not exactly one root field that direct knows, a
+// selection lean rendering cannot cover, or one that depends on the
+// variables (@skip, @include), whose plan could not be kept.
+func (d *direct) plan(oc *graphql.OperationContext) *directPlan {
+	op := oc.Operation
+	if p, ok := d.plans.Get(op); ok {
+		return p
+	}
+	var p *directPlan
+	if op.Operation == ast.Query && len(op.Directives) == 0 && variableFree(oc.Doc, op.SelectionSet, nil, 0) {
+		p = newDirectPlan(oc)
+	}
+	d.plans.Add(op, p)
+	return p
+}
+
+func newDirectPlan(oc *graphql.OperationContext) *directPlan {
+	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})
+	if len(fields) != 1 {
+		return nil
+	}
+	f := fields[0]
+	r, ok := directRoots[f.Name]
+	if !ok || f.IsDeferred() {
+		return nil
+	}
+	lp, ok := planLean(oc, f.Selections, r.t)
+	if !ok {
+		return nil
+	}
+	head := append([]byte(`{"data":{`), appendJSONString(nil, f.Alias)...)
+	return &directPlan{root: r.root, field: f, lean: lp, t: r.t, head: append(head, ':')}
+}
+
+// serve answers oc's operation when direct can, and reports whether it
+// did; when it reports false it has written nothing.
+func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.OperationContext) (served bool) {
+	p := d.plan(oc)
+	if p == nil {
+		return false
+	}
+	defer func() {
+		// gqlgen runs the operation again, recovers the same panic and
+		// reports it as an INTERNAL error.
+		if recover() != nil {
+			served = false
+		}
+	}()
+	ec := newExecutionContext(oc, d.es, nil)
+	ctx = context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: d.store})
+	res, err := d.resolve(ctx, ec, p)
+	if err != nil || res == nil || ctx.Err() != nil {
+		return false
+	}
+	b := make([]byte, 0, len(p.head)+int(max(1024, p.lean.sizeHint.Load()))+2)
+	b = append(b, p.head...)
+	b, ok := renderLean(b, p.lean, p.t, res)
+	if !ok {
+		return false
+	}
+	p.lean.sizeHint.Store(int64(len(b) + len(b)/8))
+	b = append(b, "}}"...)
+	directRuns.Add(1)
+	leanRenders.Add(1)
+	w.Write(b)
+	info := OperationInfo{Name: oc.OperationName, Type: string(ast.Query), Query: oc.RawQuery}
+	if info.Name == "" {
+		info.Name = oc.Operation.Name
+	}
+	if start := oc.Stats.OperationStart; !start.IsZero() {
+		info.Duration = graphql.Now().Sub(start)
+	}
+	d.obs.Operation(ctx, info)
+	return true
+}
+
+// resolve coerces the root field's arguments as the generated code does
+// and calls its resolver; the result is a typed nil when the resolver
+// found nothing, which serve leaves to gqlgen.
+func (d *direct) resolve(ctx context.Context, ec *executionContext, p *directPlan) (any, error) {
+	raw := p.field.ArgumentMap(ec.OperationContext.Variables)
+	switch p.root {
+	case directStatement:
+		args, err := ec.field_Query_statement_args(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(d.query.Statement(ctx, args["id"].(model.ID)))
+	case directStatements:
+		args, err := ec.field_Query_statements_args(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(d.query.Statements(ctx, args["filter"].(*model.StatementFilter), args["orderBy"].(*domain.StatementOrder),
+			args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)))
+	case directStanceMap:
+		args, err := ec.field_Query_stanceMap_args(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(d.query.StanceMap(ctx, args["topic"].(string), args["asOf"].(*domain.PartialDate)))
+	case directPositions:
+		args, err := ec.field_Query_positions_args(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(d.query.Positions(ctx, args["filter"].(*model.PositionFilter),
+			args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)))
+	}
+	return nil, nil
+}
+
+// nonNil turns a typed nil result into an untyped one.
+func nonNil[T any](v *T, err error) (any, error) {
+	if v == nil || err != nil {
+		return nil, err
+	}
+	return v, nil
+}
