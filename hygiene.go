@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"strings"
 	"unicode/utf8"
 
 	"parley/graph"
@@ -55,7 +54,7 @@ func checkPOST(h http.Handler) http.Handler {
 				"send the request as JSON with Content-Type: application/json; forms and other types are not accepted")
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readAll(r)
 		if err != nil {
 			writeJSONError(w, http.StatusBadRequest, "BAD_USER_INPUT", "the request body could not be read")
 			return
@@ -64,7 +63,7 @@ func checkPOST(h http.Handler) http.Handler {
 			writeJSONError(w, http.StatusBadRequest, "BAD_USER_INPUT", msg)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = wholeBody(body)
 		h.ServeHTTP(w, r)
 	})
 }
@@ -87,19 +86,19 @@ func checkRequestBody(body []byte) string {
 	}
 	for i = skipSpace(body, i+1); body[i] != '}'; i = skipSpace(body, i+1) {
 		end := skipValue(body, i)
-		var name string
-		if err := json.Unmarshal(body[i:end], &name); err != nil {
+		name, ok := memberName(body[i:end])
+		if !ok {
 			return "the request body is not a GraphQL request object"
 		}
 		i = skipSpace(body, skipSpace(body, end)+1) // past the colon
 		// Names match as the transport's decoder (encoding/json) matches
 		// them, ignoring case: "Query" sets the query too.
 		switch first := body[i]; {
-		case strings.EqualFold(name, "query"), strings.EqualFold(name, "operationName"):
+		case bytes.EqualFold(name, []byte("query")), bytes.EqualFold(name, []byte("operationName")):
 			if first != '"' && first != 'n' {
 				return fmt.Sprintf("the request body's %q member must be a string", name)
 			}
-		case strings.EqualFold(name, "variables"), strings.EqualFold(name, "extensions"):
+		case bytes.EqualFold(name, []byte("variables")), bytes.EqualFold(name, []byte("extensions")):
 			if first != '{' && first != 'n' {
 				return fmt.Sprintf("the request body's %q member must be an object", name)
 			}
@@ -110,6 +109,19 @@ func checkRequestBody(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// memberName decodes the JSON string raw, a member name: its bytes as
+// they are when it has no escapes, the common case.
+func memberName(raw []byte) ([]byte, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], true
+	}
+	var name string
+	if err := json.Unmarshal(raw, &name); err != nil {
+		return nil, false
+	}
+	return []byte(name), true
 }
 
 // skipSpace returns the index of the first byte at or after i that is not

@@ -51,10 +51,35 @@ func limitBody(h http.Handler, limit, importLimit int64) http.Handler {
 			tooLarge(w, limit, "a request")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = wholeBody(body)
 		r.ContentLength = int64(len(body))
 		h.ServeHTTP(w, r)
 	})
+}
+
+// readBody is a request body already read whole. Handlers further in
+// take its bytes from Bytes instead of reading and copying them again:
+// checkPOST, and the GraphQL POST transport, which looks for the method.
+type readBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func wholeBody(b []byte) readBody { return readBody{bytes.NewReader(b), b} }
+
+// Bytes returns the whole body, however much of it has been read.
+func (r readBody) Bytes() []byte { return r.b }
+
+// Close implements io.Closer.
+func (readBody) Close() error { return nil }
+
+// readAll returns the whole body of r, without a copy when it has been
+// read already.
+func readAll(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(readBody); ok {
+		return b.Bytes(), nil
+	}
+	return io.ReadAll(r.Body)
 }
 
 // isImport reports whether the body's query calls importStatements. Only

@@ -49,9 +49,11 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	start := graphql.Now()
 
 	var params graphql.RawParams
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber() // variables keep their numbers exact, as gqlgen expects
-	if err := dec.Decode(&params); err != nil {
+	body, err := bodyBytes(r.Body)
+	if err == nil {
+		err = decodeParams(body, &params)
+	}
+	if err != nil {
 		// The server's body check has already refused malformed JSON
 		// with a precise message; this is the transport's own guard.
 		w.WriteHeader(http.StatusBadRequest)
