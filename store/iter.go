@@ -85,7 +85,7 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 	rk := it.prefix
 	if !it.desc {
 		target, incl := it.lo, true
-		if from != nil && (it.lo == nil || bytes.Compare(from, it.lo) >= 0) {
+		if from != nil && (it.lo == nil || compareKeys(from, it.lo) >= 0) {
 			target, incl = from, inclusive
 		}
 		if it.inBlock(target) {
@@ -94,9 +94,9 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 			if it.enterBlock(it.block, target, incl) {
 				return
 			}
-		} else if n := len(it.block); n > 0 && target != nil && bytes.Compare(target, it.block[n-sortKeyLen:]) > 0 {
+		} else if n := len(it.block); n > 0 && target != nil && compareKeys(target, it.block[n-sortKeyLen:]) > 0 {
 			// Or in the next block: one step of the cursor, not a seek.
-			if k, v := it.c.Next(); inRun(k, rk) && bytes.Compare(target, v[len(v)-sortKeyLen:]) <= 0 && it.enterBlock(v, target, incl) {
+			if k, v := it.c.Next(); inRun(k, rk) && compareKeys(target, v[len(v)-sortKeyLen:]) <= 0 && it.enterBlock(v, target, incl) {
 				return
 			}
 		}
@@ -128,7 +128,7 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 		return
 	}
 	target, incl := it.hi, true
-	if from != nil && (it.hi == nil || bytes.Compare(from, it.hi) <= 0) {
+	if from != nil && (it.hi == nil || compareKeys(from, it.hi) <= 0) {
 		target, incl = from, inclusive
 	}
 	if it.inBlock(target) {
@@ -140,8 +140,8 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 			it.setBlock(it.block, i)
 			return
 		}
-	} else if len(it.block) > 0 && target != nil && bytes.Compare(target, it.block[:sortKeyLen]) < 0 {
-		if k, v := it.c.Prev(); inRun(k, rk) && bytes.Compare(target, v[:sortKeyLen]) >= 0 {
+	} else if len(it.block) > 0 && target != nil && compareKeys(target, it.block[:sortKeyLen]) < 0 {
+		if k, v := it.c.Prev(); inRun(k, rk) && compareKeys(target, v[:sortKeyLen]) >= 0 {
 			i, found := searchRun(v, target)
 			if !(found && incl) {
 				i--
@@ -191,7 +191,7 @@ func (it *iter) startRun(from []byte, inclusive bool) {
 // (the cursor is on that block).
 func (it *iter) inBlock(target []byte) bool {
 	n := len(it.block)
-	return target != nil && n > 0 && bytes.Compare(target, it.block[:sortKeyLen]) >= 0 && bytes.Compare(target, it.block[n-sortKeyLen:]) <= 0
+	return target != nil && n > 0 && compareKeys(target, it.block[:sortKeyLen]) >= 0 && compareKeys(target, it.block[n-sortKeyLen:]) <= 0
 }
 
 // enterBlock stands the iterator on the first entry of block at or after
@@ -216,7 +216,7 @@ func (it *iter) setBlock(block []byte, i int) {
 		return
 	}
 	s := block[i*sortKeyLen : (i+1)*sortKeyLen]
-	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
+	if it.lo != nil && compareKeys(s, it.lo) < 0 || it.hi != nil && compareKeys(s, it.hi) > 0 {
 		return
 	}
 	it.cur = s
@@ -269,7 +269,7 @@ func (it *iter) set(k, v []byte) {
 		return
 	}
 	s := k[len(it.prefix):]
-	if it.lo != nil && bytes.Compare(s, it.lo) < 0 || it.hi != nil && bytes.Compare(s, it.hi) > 0 {
+	if it.lo != nil && compareKeys(s, it.lo) < 0 || it.hi != nil && compareKeys(s, it.hi) > 0 {
 		return
 	}
 	it.cur, it.curValue = s, v
@@ -282,7 +282,8 @@ type merged struct {
 	its   []*iter
 	desc  bool
 	cur   []byte
-	begun bool // start has run since the last change of direction
+	begun bool   // start has run since the last change of direction
+	arena []byte // the current chunk of copyKey
 }
 
 // started reports whether the source has been positioned.
@@ -298,7 +299,7 @@ func (m *merged) start(from []byte, inclusive, desc bool) {
 			if it.cur == nil {
 				continue // exhausted: stays so going forward
 			}
-			c := bytes.Compare(it.cur, from)
+			c := compareKeys(it.cur, from)
 			if desc {
 				c = -c
 			}
@@ -324,7 +325,7 @@ func (m *merged) forward(from []byte, desc bool) bool {
 	if !m.begun || desc != m.desc || from == nil || m.cur == nil {
 		return false
 	}
-	c := bytes.Compare(from, m.cur)
+	c := compareKeys(from, m.cur)
 	if desc {
 		c = -c
 	}
@@ -337,14 +338,29 @@ func (m *merged) pick() {
 		if it.cur == nil {
 			continue
 		}
-		if m.cur == nil || (bytes.Compare(it.cur, m.cur) < 0) != m.desc {
+		if m.cur == nil || (compareKeys(it.cur, m.cur) < 0) != m.desc {
 			m.cur = it.cur
 		}
 	}
 	if m.cur != nil {
-		m.cur = copyBytes(m.cur)
+		m.cur = m.copyKey(m.cur)
 	}
 }
+
+// copyKey copies k out of the transaction's pages, into chunks shared by
+// the keys of one merge: one allocation per chunk rather than per step. A
+// copy stays valid after later ones, as a chunk is never written twice.
+func (m *merged) copyKey(k []byte) []byte {
+	if len(m.arena)+len(k) > cap(m.arena) {
+		m.arena = make([]byte, 0, max(keyChunk, len(k)))
+	}
+	n := len(m.arena)
+	m.arena = append(m.arena, k...)
+	return m.arena[n:len(m.arena):len(m.arena)]
+}
+
+// keyChunk is the size of the chunks merged copies its keys into.
+const keyChunk = 1 << 10
 
 func (m *merged) next() {
 	for _, it := range m.its {

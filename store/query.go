@@ -283,7 +283,7 @@ func (x *intersect) start(from []byte, inclusive, desc bool) {
 
 // beyond reports whether a lies strictly after b in iteration order.
 func (x *intersect) beyond(a, b []byte) bool {
-	c := bytes.Compare(a, b)
+	c := compareKeys(a, b)
 	if x.desc {
 		c = -c
 	}

@@ -380,6 +380,16 @@ func cmpKey(a, b []byte) int {
 	return 0
 }
 
+// compareKeys is bytes.Compare, by cmpKey when both are sort keys: the
+// read paths compare them at every step of a merge or a leapfrog, where
+// bytes.Compare's call was a tenth of a search's time.
+func compareKeys(a, b []byte) int {
+	if len(a) == sortKeyLen && len(b) == sortKeyLen {
+		return cmpKey(a, b)
+	}
+	return bytes.Compare(a, b)
+}
+
 // mergeSorted merges two packed ascending arrays into a new one; a key in
 // both is kept once.
 func mergeSorted(a, b []byte) []byte {
@@ -405,7 +415,7 @@ func searchRun(r, target []byte) (int, bool) {
 	i, j := 0, n
 	for i < j {
 		h := int(uint(i+j) >> 1)
-		if bytes.Compare(r[h*sortKeyLen:(h+1)*sortKeyLen], target) < 0 {
+		if compareKeys(r[h*sortKeyLen:(h+1)*sortKeyLen], target) < 0 {
 			i = h + 1
 		} else {
 			j = h
