@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,8 +114,47 @@ type observability struct {
 	subsOpen    *prometheus.GaugeVec
 	subsDropped *prometheus.CounterVec
 
-	namesMu sync.Mutex
+	namesMu sync.RWMutex
 	names   map[string]bool
+
+	// The series each request updates, by their label values: a metric
+	// vector hashes its label values on every call, and the label values
+	// are few (routes, codes, and at most maxOperationNames names).
+	httpSeries sync.Map // httpKey → prometheus.Counter
+	opSeries   sync.Map // opKey → *opMetrics
+}
+
+type httpKey struct {
+	route string
+	code  int
+}
+
+type opKey struct{ name, typ, status string }
+
+// opMetrics are the series of one (operation, type, status).
+type opMetrics struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// httpCounter returns the request counter of route and code.
+func (o *observability) httpCounter(route string, code int) prometheus.Counter {
+	k := httpKey{route, code}
+	if c, ok := o.httpSeries.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := o.httpSeries.LoadOrStore(k, o.http.WithLabelValues(route, strconv.Itoa(code)))
+	return c.(prometheus.Counter)
+}
+
+// opMetricsFor returns the series of an operation's name, type and status.
+func (o *observability) opMetricsFor(name, typ, status string) *opMetrics {
+	k := opKey{name, typ, status}
+	if m, ok := o.opSeries.Load(k); ok {
+		return m.(*opMetrics)
+	}
+	m, _ := o.opSeries.LoadOrStore(k, &opMetrics{o.ops.WithLabelValues(name, typ, status), o.latency.WithLabelValues(name, typ)})
+	return m.(*opMetrics)
 }
 
 var _ graph.Observer = (*observability)(nil)
@@ -196,8 +236,9 @@ func (o *observability) Operation(ctx context.Context, op graph.OperationInfo) {
 	if len(op.Codes) > 0 {
 		status = "error"
 	}
-	o.ops.WithLabelValues(name, typ, status).Inc()
-	o.latency.WithLabelValues(name, typ).Observe(op.Duration.Seconds())
+	m := o.opMetricsFor(name, typ, status)
+	m.count.Inc()
+	m.latency.Observe(op.Duration.Seconds())
 	for _, c := range op.Codes {
 		o.errors.WithLabelValues(c).Inc()
 	}
@@ -222,6 +263,12 @@ func (o *observability) Operation(ctx context.Context, op graph.OperationInfo) {
 func (o *observability) label(name string) string {
 	if name == "" {
 		return anonymousOperation
+	}
+	o.namesMu.RLock()
+	known := o.names[name]
+	o.namesMu.RUnlock()
+	if known {
+		return name
 	}
 	o.namesMu.Lock()
 	defer o.namesMu.Unlock()
@@ -287,7 +334,7 @@ func (o *observability) middleware(h http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK // nothing written: net/http sends 200
 		}
-		o.http.WithLabelValues(route, fmt.Sprint(status)).Inc()
+		o.httpCounter(route, status).Inc()
 
 		level := slog.LevelInfo
 		if quietRoutes[route] {
