@@ -1,11 +1,10 @@
 package model
 
 import (
+	"bytes"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"parley/domain"
 )
@@ -21,14 +20,6 @@ const (
 	TypeStatement NodeType = "Statement"
 	TypePosition  NodeType = "Position"
 )
-
-func (t NodeType) valid() bool {
-	switch t {
-	case TypeSpeaker, TypeTopic, TypeSource, TypeStatement, TypePosition:
-		return true
-	}
-	return false
-}
 
 // ID is a Relay global object id: a record's type and its id in the store.
 // Clients see it as an opaque string, the unpadded base64url form of
@@ -59,19 +50,22 @@ func ParseID(s string) (ID, error) {
 	if s == "" || len(s) > maxIDLen {
 		return bad()
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	var buf [maxIDLen]byte
+	n, err := base64.RawURLEncoding.Strict().Decode(buf[:], []byte(s))
 	if err != nil {
 		return bad()
 	}
-	typ, num, ok := strings.Cut(string(raw), ":")
-	if !ok || !NodeType(typ).valid() {
+	raw := buf[:n]
+	colon := bytes.IndexByte(raw, ':')
+	if colon < 0 {
 		return bad()
 	}
-	n, err := strconv.ParseUint(num, 10, 64)
-	if err != nil || n == 0 {
+	typ := nodeType(raw[:colon])
+	num, err := strconv.ParseUint(string(raw[colon+1:]), 10, 64)
+	if typ == "" || err != nil || num == 0 {
 		return bad()
 	}
-	id := ID{Type: NodeType(typ), Local: domain.ID(n)}
+	id := ID{Type: typ, Local: domain.ID(num)}
 	// The decoders are lenient (line breaks in base64, a sign or leading
 	// zeros in the number); an id has one spelling, so anything else is
 	// not an id.
@@ -81,10 +75,24 @@ func ParseID(s string) (ID, error) {
 	return id, nil
 }
 
-// String returns the opaque text form.
+// nodeType returns the type named b, "" when b names none; the constants
+// are returned rather than a new string.
+func nodeType(b []byte) NodeType {
+	for _, t := range [...]NodeType{TypeStatement, TypeSpeaker, TypeTopic, TypeSource, TypePosition} {
+		if string(b) == string(t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// String returns the text form of id.
 func (id ID) String() string {
-	return base64.RawURLEncoding.EncodeToString(
-		fmt.Appendf(nil, "%s:%d", id.Type, id.Local))
+	var buf [maxIDLen]byte
+	b := append(buf[:0], id.Type...)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(id.Local), 10)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // As returns the record id when id names a record of type t, and a
