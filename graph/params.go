@@ -44,53 +44,62 @@ func decodeParams(body []byte, p *graphql.RawParams) error {
 // fastParams decodes body into p when it has the plain shape, and reports
 // whether it did; when it reports false, p holds partial results.
 func fastParams(b []byte, p *graphql.RawParams) bool {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
 	var seen [4]bool
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return skipWS(b, i+1) == len(b)
+	end := members(b, skipWS(b, 0), func(name []byte, v int) int {
+		var m, next int
+		switch string(name) {
+		case "query":
+			m, next = 0, stringMember(b, v, &p.Query)
+		case "operationName":
+			m, next = 1, stringMember(b, v, &p.OperationName)
+		case "variables":
+			m, next = 2, objectMember(b, v, &p.Variables)
+		case "extensions":
+			m, next = 3, objectMember(b, v, &p.Extensions)
+		default:
+			return -1 // encoding/json matches other spellings, or ignores the member
+		}
+		if seen[m] {
+			return -1
+		}
+		seen[m] = true
+		return next
+	})
+	return end > 0 && skipWS(b, end) == len(b)
+}
+
+// members walks the object at b[i:], calling member with each member's
+// name, which must be a plain string, and the index of its value; member
+// returns the index past the value, or -1 to give up. members returns the
+// index past the object, or -1.
+func members(b []byte, i int, member func(name []byte, v int) int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
+		return i + 1
 	}
 	for {
 		name, end, ok := plainString(b, i)
 		if !ok {
-			return false
+			return -1
 		}
-		i = skipWS(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return false
+		if i = skipWS(b, end); i >= len(b) || b[i] != ':' {
+			return -1
 		}
-		i = skipWS(b, i+1)
-		var m int
-		switch string(name) {
-		case "query":
-			m, i, ok = 0, stringMember(b, i, &p.Query), true
-		case "operationName":
-			m, i, ok = 1, stringMember(b, i, &p.OperationName), true
-		case "variables":
-			m, i, ok = 2, objectMember(b, i, &p.Variables), true
-		case "extensions":
-			m, i, ok = 3, objectMember(b, i, &p.Extensions), true
-		default:
-			return false // encoding/json matches other spellings, or ignores the member
+		if i = member(name, skipWS(b, i+1)); i < 0 {
+			return -1
 		}
-		if !ok || i < 0 || seen[m] {
-			return false
-		}
-		seen[m] = true
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return false
+		if i = skipWS(b, i); i >= len(b) {
+			return -1
 		}
 		switch b[i] {
 		case ',':
 			i = skipWS(b, i+1)
 		case '}':
-			return skipWS(b, i+1) == len(b)
+			return i + 1
 		default:
-			return false
+			return -1
 		}
 	}
 }
@@ -116,8 +125,10 @@ func objectMember(b []byte, i int, m *map[string]any) int {
 	if i >= len(b) || (b[i] != '{' && b[i] != 'n') {
 		return -1
 	}
-	if end := stringsObject(b, i, m); end > 0 {
-		return end
+	if b[i] == '{' {
+		if end := stringsObject(b, i, m); end > 0 {
+			return end
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b[i:]))
 	dec.UseNumber()
@@ -129,45 +140,21 @@ func objectMember(b []byte, i int, m *map[string]any) int {
 
 // stringsObject decodes the object at b[i:] into m when its values are all
 // plain strings, as the variables of most reads are, and returns the index
-// past it; 0 when the object is not of that shape.
+// past it; -1 when the object is not of that shape.
 func stringsObject(b []byte, i int, m *map[string]any) int {
-	if b[i] != '{' {
-		return 0
-	}
 	out := make(map[string]any, 2)
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
+	end := members(b, i, func(name []byte, v int) int {
+		s, end, ok := plainString(b, v)
+		if !ok {
+			return -1
+		}
+		out[string(name)] = string(s)
+		return end
+	})
+	if end > 0 {
 		*m = out
-		return i + 1
 	}
-	for {
-		k, end, ok := plainString(b, i)
-		if !ok {
-			return 0
-		}
-		i = skipWS(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return 0
-		}
-		v, end, ok := plainString(b, skipWS(b, i+1))
-		if !ok {
-			return 0
-		}
-		out[string(k)] = string(v)
-		i = skipWS(b, end)
-		if i >= len(b) {
-			return 0
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			*m = out
-			return i + 1
-		default:
-			return 0
-		}
-	}
+	return end
 }
 
 // plainString returns the content of the JSON string at b[i:] and the
