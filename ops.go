@@ -341,13 +341,14 @@ func (o *observability) middleware(h http.Handler) http.Handler {
 			level = slog.LevelDebug
 		}
 		note.mu.Lock()
-		attrs := []slog.Attr{
+		attrs := make([]slog.Attr, 0, 7) // room for the two optional ones
+		attrs = append(attrs,
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", sw.bytes),
-		}
+		)
 		if note.operation != "" {
 			attrs = append(attrs, slog.String("operation", note.operation))
 		}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -78,6 +79,14 @@ type direct struct {
 	plans *lru.Cache[*ast.OperationDefinition, *directPlan]
 }
 
+// renderBuffers hold the buffers direct renders answers into: the
+// response writer copies an answer, so its buffer serves the next one.
+var renderBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooledBuffer bounds the buffers kept in renderBuffers: a rare large
+// answer (a stance map of thousands of entries) is not kept alive.
+const maxPooledBuffer = 256 << 10
+
 // directRuns counts the operations answered directly, for tests to tell
 // which path a request took.
 var directRuns atomic.Uint64
@@ -145,14 +154,17 @@ func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.O
 	if err != nil || res == nil || ctx.Err() != nil {
 		return false
 	}
-	b := make([]byte, 0, len(p.head)+int(max(1024, p.lean.sizeHint.Load()))+2)
-	b = append(b, p.head...)
+	buf := renderBuffers.Get().(*[]byte)
+	defer renderBuffers.Put(buf)
+	b := append((*buf)[:0], p.head...)
 	b, ok := renderLean(b, p.lean, p.t, res)
 	if !ok {
 		return false
 	}
-	p.lean.sizeHint.Store(int64(len(b) + len(b)/8))
 	b = append(b, "}}"...)
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+	}
 	directRuns.Add(1)
 	leanRenders.Add(1)
 	w.Write(b)
