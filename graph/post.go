@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -10,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"parley/domain"
 )
 
 // Media types of a GraphQL-over-HTTP response.
@@ -83,7 +86,14 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, responses(ctx), false)
+	resp := responses(ctx)
+	if resp == nil {
+		// gqlgen runs nothing for a request whose context has already
+		// ended: the client went away, or the deadline passed (then the
+		// deadline's writer answers in place of this).
+		resp = &graphql.Response{Errors: gqlerror.List{codedError(domain.CodeInternal, nil, "the request ended before it ran: "+context.Cause(ctx).Error())}}
+	}
+	writeResponse(w, resp, false)
 }
 
 // responseMedia picks the response's media type from the Accept header

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +79,38 @@ func TestPostTransport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEndedRequest checks a request whose context ended before it ran (the
+// client went away, or its deadline passed while it waited): an error in
+// the body, not a panic of the transport reported as an internal error.
+func TestEndedRequest(t *testing.T) {
+	st := openTestStore(t)
+	loadSampleData(t, st)
+	srv := NewServer(st, Options{})
+	for _, query := range []string{
+		`{ __typename }`,
+		`{ statement(id: "U3RhdGVtZW50OjE") { id text } }`, // one the direct path would answer
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		body, _ := json.Marshal(map[string]string{"query": query})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body)).WithContext(ctx)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		var resp struct {
+			Errors []struct {
+				Message    string
+				Extensions map[string]any
+			}
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("%s: %v: %s", query, err, w.Body)
+		}
+		if w.Code != http.StatusOK || len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "ended before it ran: context canceled") {
+			t.Errorf("%s: %d %s", query, w.Code, w.Body)
+		}
 	}
 }
