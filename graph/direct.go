@@ -136,32 +136,17 @@ func newDirectPlan(oc *graphql.OperationContext) *directPlan {
 
 // serve answers oc's operation when direct can, and reports whether it
 // did; when it reports false it has written nothing.
-func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.OperationContext) (served bool) {
+func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.OperationContext) bool {
 	p := d.plan(oc)
 	if p == nil {
 		return false
 	}
-	defer func() {
-		// gqlgen runs the operation again, recovers the same panic and
-		// reports it as an INTERNAL error.
-		if recover() != nil {
-			served = false
-		}
-	}()
-	ec := newExecutionContext(oc, d.es, nil)
-	ctx = context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: d.store})
-	res, err := d.resolve(ctx, ec, p)
-	if err != nil || res == nil || ctx.Err() != nil {
-		return false
-	}
 	buf := renderBuffers.Get().(*[]byte)
 	defer renderBuffers.Put(buf)
-	b := append((*buf)[:0], p.head...)
-	b, ok := renderLean(b, p.lean, p.t, res)
+	b, ok := d.answer(ctx, oc, p, (*buf)[:0])
 	if !ok {
 		return false
 	}
-	b = append(b, "}}"...)
 	if cap(b) <= maxPooledBuffer {
 		*buf = b
 	}
@@ -177,6 +162,30 @@ func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.O
 	}
 	d.obs.Operation(ctx, info)
 	return true
+}
+
+// answer resolves p's field and appends the whole response to b. It
+// reports false, and the operation is left to gqlgen, on anything but a
+// result rendered whole: an error, a null, a missing non-null value, an
+// ended request, or a panic, which gqlgen meets again when it runs the
+// operation, recovers and reports as an INTERNAL error.
+func (d *direct) answer(ctx context.Context, oc *graphql.OperationContext, p *directPlan, b []byte) (_ []byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	ec := newExecutionContext(oc, d.es, nil)
+	ctx = context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: d.store})
+	res, err := d.resolve(ctx, ec, p)
+	if err != nil || res == nil || ctx.Err() != nil {
+		return nil, false
+	}
+	b, ok = renderLean(append(b, p.head...), p.lean, p.t, res)
+	if !ok {
+		return nil, false
+	}
+	return append(b, "}}"...), true
 }
 
 // resolve coerces the root field's arguments as the generated code does
