@@ -144,16 +144,17 @@ func runBenchQuery(ctx context.Context, args []string, getenv func(string) strin
 
 Load a running Parley server with the DESIGN.md queries, each request with
 variables drawn from the server's data, and report requests/s, p50, p99 and
-errors per query. With --floor, first measure a minimal stdlib server that
-answers every POST with a fixed 4 KB JSON body, with the same client, and
-give each query's throughput as a share of it. Only loopback URLs are taken.
+errors per query. With --floor, also measure a minimal stdlib server that
+answers every POST with a fixed 4 KB JSON body, with the same client, in
+slices alternating with each query's, and give each query's throughput as
+a share of the floor's measured beside it. Only loopback URLs are taken.
 `, stderr)
 	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` on loopback (env PARLEY_URL)")
 	q := fs.String("q", "all", "`queries`: Q1..Q5, comma-separated, or all")
 	c := fs.Int("c", 16, "concurrent workers")
 	d := fs.Duration("d", 30*time.Second, "measured `duration` per query (after a warm-up of a tenth, at most 2s)")
 	maxReq := fs.Int("max", 1_000_000, "most requests per query")
-	floor := fs.Bool("floor", false, "measure the floor server first and report ratios to it")
+	floor := fs.Bool("floor", false, "also measure the floor server, interleaved with each query, and report ratios to it")
 	seed := fs.Uint64("seed", 1, "seed of the drawn variables")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := parseFlags(fs, args); err != nil {

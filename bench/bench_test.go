@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -235,8 +236,8 @@ func TestLoadRunsEveryQueryAgainstTheFloor(t *testing.T) {
 		if r.Requests == 0 || r.Errors != 0 || r.RPS <= 0 || r.P50 <= 0 || r.P50 > r.P99 {
 			t.Errorf("%s: %+v", r.Query, r)
 		}
-		if (i > 0) != (r.FloorRatio > 0) {
-			t.Errorf("%s: floor ratio %v", r.Query, r.FloorRatio)
+		if (i > 0) != (r.FloorRatio > 0) || (i > 0) != (r.FloorRPS > 0) || i > 0 && math.Abs(r.FloorRatio-r.RPS/r.FloorRPS) > 1e-9 {
+			t.Errorf("%s: floor ratio %v of %v req/s", r.Query, r.FloorRatio, r.FloorRPS)
 		}
 	}
 	var out bytes.Buffer
@@ -256,6 +257,21 @@ func TestLoadStopsAtTheRequestCap(t *testing.T) {
 	}
 	if res[0].Requests > 10 || res[0].Requests == 0 || time.Since(start) > 20*time.Second {
 		t.Errorf("%d requests in %s; want at most 10, quickly", res[0].Requests, time.Since(start))
+	}
+}
+
+// TestLoadWithFloorStopsAtTheRequestCap checks the cap across a query's
+// slices interleaved with the floor's.
+func TestLoadWithFloorStopsAtTheRequestCap(t *testing.T) {
+	srv := loaded(t)
+	res, err := Load(t.Context(), LoadConfig{
+		URL: srv.URL + "/graphql", Queries: []string{"Q5"}, Concurrency: 4, Duration: time.Minute, MaxRequests: 10, Floor: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[1].Requests > 10 || res[1].Requests == 0 || res[0].Requests == 0 {
+		t.Errorf("results %+v; want the floor and Q5 with at most 10 requests", res)
 	}
 }
 

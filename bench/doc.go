@@ -13,7 +13,9 @@
 //     client, a minimal stdlib server answering every POST with a fixed
 //     4 KB JSON body, so that results are ratios to what this machine's
 //     HTTP stack can do at all: on a shared, noisy machine ratios hold
-//     where absolute figures drift.
+//     where absolute figures drift. The floor is measured in slices
+//     interleaved with each query's, so that each ratio compares rates
+//     measured at the same time.
 //
 // Everything here talks to loopback only: Load refuses any other host.
 package bench

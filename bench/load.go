@@ -32,8 +32,11 @@ type LoadConfig struct {
 	Duration time.Duration
 	// MaxRequests bounds each query's measured requests; 0 means 1,000,000.
 	MaxRequests int
-	// Floor measures the floor server first, with the same client, and
-	// gives each query's throughput as a ratio of the floor's.
+	// Floor also measures the floor server, with the same client, in
+	// slices interleaved with each query's (floorSlices of each), and
+	// gives each query's throughput as a ratio of the floor's measured
+	// beside it: on a shared machine whose speed drifts over a run, a
+	// ratio of two rates measured a minute apart moves with the drift.
 	Floor bool
 	// Seed makes the drawn variables repeatable.
 	Seed uint64
@@ -48,9 +51,11 @@ type LoadResult struct {
 	RPS      float64       `json:"rps"`
 	P50      time.Duration `json:"p50Ns"`
 	P99      time.Duration `json:"p99Ns"`
-	// FloorRatio is RPS over the floor's RPS in the same run; 0 without a
-	// floor.
+	// FloorRatio is RPS over FloorRPS; 0 without a floor.
 	FloorRatio float64 `json:"floorRatio,omitempty"`
+	// FloorRPS is the floor's requests/s in the slices interleaved with
+	// this query's; 0 without a floor.
+	FloorRPS float64 `json:"floorRps,omitempty"`
 	// FirstError describes the first failed request, if any.
 	FirstError string `json:"firstError,omitempty"`
 	// ServerHeap is the most Go heap in use that the server reported
@@ -94,44 +99,83 @@ func Load(ctx context.Context, cfg LoadConfig) ([]LoadResult, error) {
 		return nil, err
 	}
 
-	var out []LoadResult
-	if cfg.Floor {
-		floorURL, stop, err := serveLoopback(floorHandler())
-		if err != nil {
-			return nil, err
+	if !cfg.Floor {
+		out := make([]LoadResult, 0, len(qs))
+		for _, q := range qs {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			out = append(out, measure(ctx, httpc, cfg.URL, q, w, cfg, nil))
 		}
-		// The floor is sent Q1's requests, so the client does the same
-		// work for it as for the real queries.
-		floor := Queries[0]
-		floor.Name = "floor"
-		res := measure(ctx, httpc, floorURL+"/", floor, w, cfg)
-		stop()
-		out = append(out, res)
+		return out, nil
 	}
+	floorURL, stop, err := serveLoopback(floorHandler())
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	// The floor is sent Q1's requests, so the client does the same work
+	// for it as for the real queries.
+	f := &floorTarget{url: floorURL + "/", q: Queries[0]}
+	f.q.Name = "floor"
+	out := []LoadResult{{}} // the floor's row, filled in at the end
 	for _, q := range qs {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		res := measure(ctx, httpc, cfg.URL, q, w, cfg)
-		if cfg.Floor && out[0].RPS > 0 {
-			res.FloorRatio = res.RPS / out[0].RPS
-		}
-		out = append(out, res)
+		out = append(out, measure(ctx, httpc, cfg.URL, q, w, cfg, f))
 	}
+	out[0] = summarize(f.q.Name, f.all...)
 	return out, nil
 }
 
+// floorTarget is the floor server of a run, and what was measured of it.
+type floorTarget struct {
+	url string
+	q   Query
+	all []sample // every floor slice of the run
+}
+
+// floorSlices is how many slices of the floor and of a query alternate
+// in a query's measured run.
+const floorSlices = 5
+
 // measure runs q with cfg.Concurrency workers: a warm-up, then until
-// cfg.Duration has passed or cfg.MaxRequests have been sent.
-func measure(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, cfg LoadConfig) LoadResult {
+// cfg.Duration has passed or cfg.MaxRequests have been sent. With a floor,
+// the duration is cut into floorSlices slices of q, each after a slice of
+// the same length of the floor.
+func measure(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, cfg LoadConfig, floor *floorTarget) LoadResult {
 	warm := min(cfg.Duration/10, 2*time.Second)
 	if warm > 0 {
 		hammer(ctx, httpc, url, q, w, cfg.Concurrency, warm, cfg.MaxRequests, cfg.Seed^0x5eed)
+		if floor != nil {
+			hammer(ctx, httpc, floor.url, floor.q, w, cfg.Concurrency, warm, cfg.MaxRequests, cfg.Seed^0x5eed)
+		}
 	}
 	heapCtx, stopHeap := context.WithCancel(ctx)
 	heap := make(chan int64, 1)
 	go func() { heap <- watchHeap(heapCtx, httpc, url) }()
-	res := hammer(ctx, httpc, url, q, w, cfg.Concurrency, cfg.Duration, cfg.MaxRequests, cfg.Seed)
+	var res LoadResult
+	if floor == nil {
+		res = summarize(q.Name, hammer(ctx, httpc, url, q, w, cfg.Concurrency, cfg.Duration, cfg.MaxRequests, cfg.Seed))
+	} else {
+		var qs, fs []sample
+		slice, left := cfg.Duration/floorSlices, cfg.MaxRequests
+		for i := range floorSlices {
+			if ctx.Err() != nil || left <= 0 {
+				break
+			}
+			seed := cfg.Seed + uint64(i)
+			fs = append(fs, hammer(ctx, httpc, floor.url, floor.q, w, cfg.Concurrency, slice, left, seed))
+			qs = append(qs, hammer(ctx, httpc, url, q, w, cfg.Concurrency, slice, left, seed))
+			left -= qs[len(qs)-1].requests()
+		}
+		floor.all = append(floor.all, fs...)
+		res = summarize(q.Name, qs...)
+		if f := summarize(floor.q.Name, fs...); f.RPS > 0 {
+			res.FloorRPS, res.FloorRatio = f.RPS, res.RPS/f.RPS
+		}
+	}
 	stopHeap()
 	res.ServerHeap = <-heap
 	return res
@@ -195,7 +239,7 @@ func readHeap(ctx context.Context, httpc *http.Client, metricsURL string) (int64
 }
 
 // hammer sends q from c workers for d or until max requests have started.
-func hammer(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, c int, d time.Duration, max int, seed uint64) LoadResult {
+func hammer(ctx context.Context, httpc *http.Client, url string, q Query, w *Workload, c int, d time.Duration, max int, seed uint64) sample {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
@@ -230,19 +274,42 @@ func hammer(ctx context.Context, httpc *http.Client, url string, q Query, w *Wor
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(begin)
-	all := latencies(lat)
-	n := len(all) + int(errCount.Load())
-	return LoadResult{
-		Query:      q.Name,
-		Requests:   n,
-		Errors:     int(errCount.Load()),
-		Elapsed:    elapsed,
-		RPS:        float64(len(all)) / elapsed.Seconds(),
-		P50:        percentile(all, 50),
-		P99:        percentile(all, 99),
-		FirstError: errText,
+	return sample{lat: slices.Concat(lat...), errors: int(errCount.Load()), elapsed: time.Since(begin), firstErr: errText}
+}
+
+// sample is what one hammer run measured.
+type sample struct {
+	lat      []time.Duration // of the successful requests, unsorted
+	errors   int
+	elapsed  time.Duration
+	firstErr string
+}
+
+func (s sample) requests() int { return len(s.lat) + s.errors }
+
+// summarize makes one result of the samples of one target.
+func summarize(name string, ss ...sample) LoadResult {
+	var (
+		all     []time.Duration
+		errs    int
+		elapsed time.Duration
+		first   string
+	)
+	for _, s := range ss {
+		all = append(all, s.lat...)
+		errs += s.errors
+		elapsed += s.elapsed
+		if first == "" {
+			first = s.firstErr
+		}
 	}
+	slices.Sort(all)
+	r := LoadResult{Query: name, Requests: len(all) + errs, Errors: errs, Elapsed: elapsed,
+		P50: percentile(all, 50), P99: percentile(all, 99), FirstError: first}
+	if elapsed > 0 {
+		r.RPS = float64(len(all)) / elapsed.Seconds()
+	}
+	return r
 }
 
 // errorsKey can only occur in a GraphQL response as the errors member:

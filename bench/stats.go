@@ -1,9 +1,6 @@
 package bench
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // percentile returns the p-th percentile (0 < p ≤ 100) of sorted by the
 // nearest-rank method: the smallest value that at least p% of the values
@@ -19,18 +16,4 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	rank = min(max(rank, 1), len(sorted))
 	return sorted[rank-1]
-}
-
-// latencies merges per-worker latencies into one sorted slice.
-func latencies(perWorker [][]time.Duration) []time.Duration {
-	var n int
-	for _, l := range perWorker {
-		n += len(l)
-	}
-	all := make([]time.Duration, 0, n)
-	for _, l := range perWorker {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	return all
 }
