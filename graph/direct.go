@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -152,6 +153,7 @@ func (d *direct) serve(ctx context.Context, w http.ResponseWriter, oc *graphql.O
 	}
 	directRuns.Add(1)
 	leanRenders.Add(1)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b))) // not chunked: see writeResponse
 	w.Write(b)
 	info := OperationInfo{Name: oc.OperationName, Type: string(ast.Query), Query: oc.RawQuery}
 	if info.Name == "" {

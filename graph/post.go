@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -167,6 +168,13 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response, omitData bool)
 		tail = add(tail, "extensions", resp.Extensions)
 	}
 	tail = append(tail, '}')
+	// With its length declared, net/http sends the answer as it is
+	// rather than in chunks once it passes 2 KB.
+	n := len(head) + len(tail)
+	if !omitData {
+		n += len(data)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(n))
 	w.Write(head)
 	if !omitData {
 		w.Write(data)

@@ -27,6 +27,8 @@ func TestPostTransport(t *testing.T) {
 	}{
 		{"a query", "", `{"query":"{ statements(first: 1) { edges { cursor } } }"}`, 200, "application/json", []string{"data"}},
 		{"a query for graphql-response", gqlResp, `{"query":"{ statements(first: 1) { edges { cursor } } }"}`, 200, gqlResp, []string{"data"}},
+		{"a large page", "", `{"query":"{ statements(first: 30) { edges { node { id text context speaker { name } } } } }"}`, 200, "application/json", []string{"data"}},
+		{"a large page through gqlgen", "", `{"query":"{ statements(first: 30) { totalCount edges { node { id text context } } } }"}`, 200, "application/json", []string{"data"}},
 		{"any type", "*/*", `{"query":"{ __typename }"}`, 200, "application/json", []string{"data"}},
 		{"an unknown type only", "text/html", `{"query":"{ __typename }"}`, 200, gqlResp, []string{"data"}},
 		{"a syntax error", "", `{"query":"{ statements("}`, 422, "application/json", []string{"errors", "data"}},
@@ -51,6 +53,10 @@ func TestPostTransport(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && (resp.ContentLength <= 0 || len(resp.TransferEncoding) > 0) {
+				// net/http sends an answer of unknown length over 2 KB in chunks.
+				t.Errorf("sent without its length: %d, %v", resp.ContentLength, resp.TransferEncoding)
+			}
 			if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != c.media {
 				t.Errorf("status %d, %s; want %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.media)
 			}
