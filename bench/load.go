@@ -99,33 +99,29 @@ func Load(ctx context.Context, cfg LoadConfig) ([]LoadResult, error) {
 		return nil, err
 	}
 
-	if !cfg.Floor {
-		out := make([]LoadResult, 0, len(qs))
-		for _, q := range qs {
-			if ctx.Err() != nil {
-				return out, ctx.Err()
-			}
-			out = append(out, measure(ctx, httpc, cfg.URL, q, w, cfg, nil))
+	var out []LoadResult
+	var f *floorTarget
+	if cfg.Floor {
+		floorURL, stop, err := serveLoopback(floorHandler())
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		defer stop()
+		// The floor is sent Q1's requests, so the client does the same
+		// work for it as for the real queries.
+		f = &floorTarget{url: floorURL + "/", q: Queries[0]}
+		f.q.Name = "floor"
+		out = append(out, LoadResult{}) // the floor's row, filled in at the end
 	}
-	floorURL, stop, err := serveLoopback(floorHandler())
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	// The floor is sent Q1's requests, so the client does the same work
-	// for it as for the real queries.
-	f := &floorTarget{url: floorURL + "/", q: Queries[0]}
-	f.q.Name = "floor"
-	out := []LoadResult{{}} // the floor's row, filled in at the end
 	for _, q := range qs {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
 		out = append(out, measure(ctx, httpc, cfg.URL, q, w, cfg, f))
 	}
-	out[0] = summarize(f.q.Name, f.all...)
+	if f != nil {
+		out[0] = summarize(f.q.Name, f.all...)
+	}
 	return out, nil
 }
 

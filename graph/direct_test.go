@@ -60,12 +60,7 @@ func TestDirectLeavesPanicsToGqlgen(t *testing.T) {
 // selections of every plain field under the four root fields, with
 // aliases, inline fragments and __typename, on the sample data.
 func TestDirectMatchesGqlgenRandom(t *testing.T) {
-	st := openTestStore(t)
-	loadSampleData(t, st)
-	fast := httptest.NewServer(NewServer(st, Options{}))
-	t.Cleanup(fast.Close)
-	plain := httptest.NewServer(newServer(st, Options{}, false))
-	t.Cleanup(plain.Close)
+	fast, plain := leanAndPlain(t)
 
 	r := rand.New(rand.NewPCG(7, 11))
 	roots := []struct {

@@ -18,12 +18,7 @@ import (
 // and whether the whole operation must have been answered directly
 // (direct.go), so that a change that silently disables either fails here.
 func TestLeanMatchesGqlgen(t *testing.T) {
-	st := openTestStore(t)
-	loadSampleData(t, st)
-	lean := httptest.NewServer(NewServer(st, Options{}))
-	t.Cleanup(lean.Close)
-	plain := httptest.NewServer(newServer(st, Options{}, false))
-	t.Cleanup(plain.Close)
+	lean, plain := leanAndPlain(t)
 
 	const allStatement = `__typename id externalId text kind language dateText location context createdAt updatedAt
 		saidOn { __typename value start end precision }
@@ -109,6 +104,19 @@ func TestLeanMatchesGqlgen(t *testing.T) {
 			}
 		})
 	}
+}
+
+// leanAndPlain serves the sample data twice: with lean rendering and the
+// direct path, as NewServer does, and with gqlgen alone.
+func leanAndPlain(t *testing.T) (lean, plain *httptest.Server) {
+	t.Helper()
+	st := openTestStore(t)
+	loadSampleData(t, st)
+	lean = httptest.NewServer(NewServer(st, Options{}))
+	t.Cleanup(lean.Close)
+	plain = httptest.NewServer(newServer(st, Options{}, false))
+	t.Cleanup(plain.Close)
+	return lean, plain
 }
 
 func postRaw(t *testing.T, url, query string, vars map[string]any) []byte {
