@@ -227,60 +227,32 @@ func checkQueryString(raw string) string {
 	return ""
 }
 
-// recoverPanics turns a panic in h into 500 INTERNAL with the request id,
-// logged with its stack; the panic's text never reaches the client. The
-// request id is the one an outer middleware set in the X-Request-Id
-// response header, or a new one, and the GraphQL layer tags its own
-// INTERNAL errors with the same id.
-func recoverPanics(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := w.Header().Get(requestIDHeader)
-		if id == "" {
-			id = graph.NewRequestID()
-			w.Header().Set(requestIDHeader, id)
+// serveRecovering serves r with h and turns a panic into 500 INTERNAL
+// with the request id, logged with its stack; the panic's text never
+// reaches the client. The GraphQL layer tags its own INTERNAL errors
+// with the same id.
+func serveRecovering(h http.Handler, w *statusWriter, r *http.Request, id string) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
 		}
-		ctx := graph.WithRequestID(r.Context(), id)
-		tw := &trackingWriter{ResponseWriter: w}
-		defer func() {
-			p := recover()
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler {
-				panic(p) // net/http's way to abort a response: not a bug
-			}
-			slog.ErrorContext(ctx, "panic serving HTTP", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			if tw.wrote {
-				// Part of the answer is out: only cutting the connection
-				// tells the client it is incomplete.
-				panic(http.ErrAbortHandler)
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusInternalServerError)
-			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-				"message":    "internal error",
-				"extensions": map[string]any{"code": "INTERNAL", graph.ExtRequestID: id},
-			}}})
-		}()
-		h.ServeHTTP(tw, r.WithContext(ctx))
-	})
+		if p == http.ErrAbortHandler {
+			panic(p) // net/http's way to abort a response: not a bug
+		}
+		slog.ErrorContext(r.Context(), "panic serving HTTP", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if w.started() {
+			// Part of the answer is out: only cutting the connection
+			// tells the client it is incomplete.
+			panic(http.ErrAbortHandler)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
+			"message":    "internal error",
+			"extensions": map[string]any{"code": "INTERNAL", graph.ExtRequestID: id},
+		}}})
+	}()
+	h.ServeHTTP(w, r)
 }
-
-// trackingWriter records whether a response has started.
-type trackingWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *trackingWriter) WriteHeader(code int) {
-	w.wrote = true
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *trackingWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

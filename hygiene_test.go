@@ -102,7 +102,7 @@ func TestRecoverPanics(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(old) })
 
 	var seen string
-	h := recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := newObservability("", 0).middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = graph.RequestID(r.Context())
 		panic("secret internal detail: /var/lib/parley")
 	}))
@@ -130,11 +130,31 @@ func TestRecoverPanics(t *testing.T) {
 		t.Errorf("the log lacks the panic, its stack or the request id:\n%s", logs.String())
 	}
 
-	// An id an outer middleware chose is kept.
-	rec = httptest.NewRecorder()
-	rec.Header().Set(requestIDHeader, "outer-id")
-	h.ServeHTTP(rec, httptest.NewRequest("POST", endpoint, nil))
-	if !strings.Contains(rec.Body.String(), `"outer-id"`) {
-		t.Errorf("the outer request id was replaced: %s", rec.Body)
+	// The access log line records the 500.
+	if !strings.Contains(logs.String(), "msg=request") || !strings.Contains(logs.String(), "status=500") {
+		t.Errorf("no access log line with status 500:\n%s", logs.String())
 	}
+
+	// The id a client sends is kept, in the answer and in the log.
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest("POST", endpoint, nil)
+	req.Header.Set(requestIDHeader, "client-id")
+	h.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Body.String(), `"client-id"`) || seen != "client-id" {
+		t.Errorf("the client's request id was replaced: %s (handler saw %q)", rec.Body, seen)
+	}
+
+	// A panic after the answer started cuts the connection instead.
+	h = newObservability("", 0).middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("{"))
+		panic("half way")
+	}))
+	func() {
+		defer func() {
+			if p := recover(); p != http.ErrAbortHandler {
+				t.Errorf("a panic after the answer started: recovered %v, want http.ErrAbortHandler", p)
+			}
+		}()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", endpoint, nil))
+	}()
 }

@@ -185,7 +185,7 @@ func newHandler(st domain.Store, cfg serveConfig) http.Handler {
 		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_USER_INPUT", "the GraphQL endpoint takes GET and POST")
 	})
 	mux.Handle("/", web.Handler(endpoint))
-	return obs.middleware(recoverPanics(withCORS(mux, cfg.CORSOrigins)))
+	return obs.middleware(withCORS(mux, cfg.CORSOrigins))
 }
 
 // withCORS lets pages from origins call h. Without origins there is no CORS

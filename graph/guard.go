@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -36,7 +39,7 @@ const ExtRequestID = "requestId"
 type requestState struct {
 	method string
 
-	mu     sync.Mutex // the deadline's goroutine reads what the handler's writes
+	mu     sync.Mutex // guards what the guard sets and the writer reads
 	status int
 	header http.Header
 }
@@ -85,8 +88,23 @@ func method(ctx context.Context) string {
 // opts) with what must happen around it at the HTTP level: the per-request
 // deadline, and the status of errors the guard finds before execution
 // (401, 403, 405), which gqlgen's transports cannot express.
+//
+// A request that runs past its deadline ends with 503 and a GraphQL
+// error. Its context ends at the deadline, so the store stops at its next
+// transaction (a request that is already writing finishes its
+// transaction or rolls it back, never half of it) and the executor stops
+// resolving; when the handler then answers, past its deadline, the
+// answer is replaced by the deadline error.
+//
+// The handler runs in the request's own goroutine and writes straight to
+// the connection. http.TimeoutHandler would answer at the deadline even
+// for a handler that ignores its context, but at the price of a goroutine
+// and a buffered copy of every response: about a third of a small read's
+// cost (docs/benchmarks.md). Every path of this server watches its
+// context, so the guarantee is kept without the price.
 func Protect(api http.Handler, opts Options) http.Handler {
-	h := withDeadline(api, opts.Limits.withDefaults().Deadline)
+	d := opts.Limits.withDefaults().Deadline
+	late := []byte(fmt.Sprintf(deadlineMessage, d))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if RequestID(ctx) == "" {
@@ -99,24 +117,41 @@ func Protect(api http.Handler, opts Options) http.Handler {
 			api.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
+		dctx, release := withDeadlineContext(ctx, time.Now().Add(d))
+		defer release()
 		st := &requestState{method: r.Method}
-		ctx = context.WithValue(ctx, requestKey{}, st)
-		h.ServeHTTP(&statusWriter{ResponseWriter: w, st: st}, r.WithContext(ctx))
+		ctx = context.WithValue(dctx, requestKey{}, st)
+		api.ServeHTTP(&answerWriter{ResponseWriter: w, st: st, deadline: dctx, late: late}, r.WithContext(ctx))
 	})
 }
 
-// statusWriter applies the status and headers the guard chose.
-type statusWriter struct {
+// answerWriter starts the answer: with the deadline error in place of an
+// answer that starts past the deadline, and otherwise with the status
+// and headers the guard chose, if it chose any.
+type answerWriter struct {
 	http.ResponseWriter
-	st          *requestState
-	wroteHeader bool
+	st       *requestState
+	deadline context.Context
+	late     []byte // the deadline error
+
+	started bool
+	wasLate bool
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.wroteHeader {
+func (w *answerWriter) start(code int) {
+	if w.started {
 		return
 	}
-	w.wroteHeader = true
+	w.started = true
+	if errors.Is(w.deadline.Err(), context.DeadlineExceeded) {
+		w.wasLate = true
+		h := w.Header()
+		h.Del("Content-Length")
+		h.Set("Content-Type", "application/json")
+		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+		w.ResponseWriter.Write(w.late)
+		return
+	}
 	w.st.mu.Lock()
 	status, hdr := w.st.status, w.st.header
 	w.st.mu.Unlock()
@@ -129,15 +164,18 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+func (w *answerWriter) WriteHeader(code int) { w.start(code) }
+
+func (w *answerWriter) Write(b []byte) (int, error) {
+	w.start(http.StatusOK)
+	if w.wasLate {
+		return len(b), nil // the deadline error went out instead
 	}
 	return w.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // installGuard adds the guard and the request ids of internal errors to srv.
 func installGuard(srv *handler.Server) {

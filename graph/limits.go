@@ -3,10 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 
@@ -447,67 +444,3 @@ func satMul(a, b int) int {
 
 // deadlineMessage is the error of a request that runs past its deadline.
 const deadlineMessage = `{"errors":[{"message":"the request did not finish within its %s deadline; ask for less (smaller pages, narrower filters) or try again later","extensions":{"code":"INTERNAL","limit":"deadline"}}]}`
-
-// withDeadline ends requests to h that run longer than d with 503 and a
-// GraphQL error. The request's context is cancelled at the deadline, so
-// the store stops at its next transaction (a request that is already
-// writing finishes its transaction or rolls it back, never half of it)
-// and the executor stops resolving; when the handler then answers, past
-// its deadline, the answer is replaced by the deadline error.
-//
-// The handler runs in the request's own goroutine and writes straight to
-// the connection. http.TimeoutHandler would answer at the deadline even
-// for a handler that ignores its context, but at the price of a goroutine
-// and a buffered copy of every response: about a third of a small read's
-// cost (docs/benchmarks.md). Every path of this server watches its
-// context, so the guarantee is kept without the price.
-func withDeadline(h http.Handler, d time.Duration) http.Handler {
-	msg := []byte(fmt.Sprintf(deadlineMessage, d))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		h.ServeHTTP(&deadlineWriter{ResponseWriter: w, ctx: ctx, msg: msg}, r.WithContext(ctx))
-	})
-}
-
-// deadlineWriter replaces an answer that starts after its request's
-// deadline with the deadline error.
-type deadlineWriter struct {
-	http.ResponseWriter
-	ctx     context.Context
-	msg     []byte
-	started bool
-	late    bool
-}
-
-func (w *deadlineWriter) start() {
-	if w.started {
-		return
-	}
-	w.started = true
-	if errors.Is(w.ctx.Err(), context.DeadlineExceeded) {
-		w.late = true
-		h := w.ResponseWriter.Header()
-		h.Del("Content-Length")
-		h.Set("Content-Type", "application/json")
-		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
-		w.ResponseWriter.Write(w.msg)
-	}
-}
-
-func (w *deadlineWriter) WriteHeader(code int) {
-	w.start()
-	if !w.late {
-		w.ResponseWriter.WriteHeader(code)
-	}
-}
-
-func (w *deadlineWriter) Write(b []byte) (int, error) {
-	w.start()
-	if w.late {
-		return len(b), nil // the deadline answer went out instead
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -92,7 +91,7 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		// gqlgen runs nothing for a request whose context has already
 		// ended: the client went away, or the deadline passed (then the
 		// deadline's writer answers in place of this).
-		resp = &graphql.Response{Errors: gqlerror.List{codedError(domain.CodeInternal, nil, "the request ended before it ran: "+context.Cause(ctx).Error())}}
+		resp = &graphql.Response{Errors: gqlerror.List{codedError(domain.CodeInternal, nil, "the request ended before it ran: "+ctx.Err().Error())}}
 	}
 	writeResponse(w, resp, false)
 }
