@@ -9,6 +9,12 @@ import (
 )
 
 func (s *Store) Statement(ctx context.Context, id domain.ID) (*domain.Statement, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if st, ok := s.cachedStatement(id); ok {
+		return st, nil
+	}
 	return get(s, ctx, func(t *txn) (*domain.Statement, error) { return t.Statement(id) })
 }
 
