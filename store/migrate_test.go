@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,6 +50,10 @@ func TestMigrateV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		// While the records still decode as this build's.
+		if err := downgradeNaturalKeysToV3(tx); err != nil {
+			return err
+		}
 		for _, rec := range want {
 			var bucket []byte
 			var id domain.ID
@@ -287,6 +292,9 @@ func testMigrateV2(t *testing.T, stepsBefore int) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := downgradeNaturalKeysToV3(tx); err != nil {
+			return err
+		}
 		if err := downgradeIndexesToV2(tx); err != nil {
 			return err
 		}
@@ -344,4 +352,146 @@ func isDir(b *bolt.Bucket, k, v []byte) bool {
 	rk := runKey(k[:len(k)-1], binary.BigEndian.Uint64(v))
 	got, _ := b.Cursor().Seek(rk)
 	return inRun(got, rk)
+}
+
+// downgradeNaturalKeysToV3 rewrites the natural-key indexes of a
+// database this build wrote in the layout of versions 1 to 3: one key per
+// record, sha256(natural key) → id in stmt_nat and speakerID · topicID ·
+// asOf → id in pos_nat.
+func downgradeNaturalKeysToV3(tx *bolt.Tx) error {
+	sn, err := tx.CreateBucket(bV3StmtNat)
+	if err != nil {
+		return err
+	}
+	pn, err := tx.CreateBucket(bV3PosNat)
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bStatements).ForEach(func(k, v []byte) error {
+		s, err := decodeStatement(getID(k), v)
+		if err != nil {
+			return err
+		}
+		return sn.Put(natKey(s), idKey(s.ID))
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bPositions).ForEach(func(k, v []byte) error {
+		p, err := decodePosition(getID(k), v)
+		if err != nil {
+			return err
+		}
+		return pn.Put(cat(idKey(p.SpeakerID), idKey(p.TopicID), []byte(p.AsOf.String())), idKey(p.ID))
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bSxNat); err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bPxNat)
+}
+
+// TestMigrateV3 writes a database, turns its natural-key index back into
+// version 3's, and checks that opening it migrates the index: Verify is
+// clean, the old bucket is gone, natural keys are found and stay unique.
+func TestMigrateV3(t *testing.T) {
+	defer func(n int) { runCap = n }(runCap)
+	runCap = 64 // several runs, as a large database gets
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson, Country: "EE"})
+	var stmts []*domain.Statement
+	for i := range 300 {
+		st, err := s.CreateStatement(ctx, &domain.Statement{Text: fmt.Sprintf("Statement number %d on security guarantees", i),
+			Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate(fmt.Sprintf("20%02d", 10+i%15))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, st)
+	}
+	tp, _ := s.CreateTopic(ctx, &domain.Topic{Name: "Security guarantees"})
+	var positions []*domain.Position
+	for i := range 60 {
+		p, err := s.CreatePosition(ctx, &domain.Position{SpeakerID: sp.ID, TopicID: tp.ID, Stance: domain.StanceSupports,
+			AsOf: domain.MustParsePartialDate(fmt.Sprintf("2020-%02d-%02d", 1+i/28, 1+i%28)), EvidenceIDs: []domain.ID{stmts[i].ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		positions = append(positions, p)
+	}
+	s.Close()
+
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := downgradeNaturalKeysToV3(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 3))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Read-only, it cannot be migrated, nor read as this build's layout.
+	if ro, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "older") {
+		if err == nil {
+			ro.Close()
+		}
+		t.Fatalf("open a version 3 database read-only: %v; want an error that says it is older", err)
+	}
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatalf("open a version 3 database: %v", err)
+	}
+	defer s.Close()
+	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("Verify after migration: %v %v", err, rep)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bV3StmtNat) != nil || tx.Bucket(bV3PosNat) != nil {
+			t.Error("a version 3 natural-key index survived the migration")
+		}
+		if runs := readDir(tx.Bucket(bSxNat), nil); len(runs) < 300/64 {
+			t.Errorf("the index has %d runs; runs of at most %d entries were wanted", len(runs), runCap)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx domain.Tx) error {
+		for _, want := range []*domain.Statement{stmts[0], stmts[150], stmts[299]} {
+			got, err := tx.StatementByNaturalKey(&domain.Statement{SpeakerID: sp.ID, Text: "  " + want.Text + " ", SaidOn: want.SaidOn})
+			if err != nil || got.ID != want.ID {
+				t.Errorf("StatementByNaturalKey(%q) = %v, %v; want statement %d", want.Text, got, err, want.ID)
+			}
+		}
+		for _, want := range []*domain.Position{positions[0], positions[31], positions[59]} {
+			got, err := tx.PositionAt(sp.ID, tp.ID, want.AsOf)
+			if err != nil || got.ID != want.ID {
+				t.Errorf("PositionAt(%s) = %v, %v; want position %d", want.AsOf, got, err, want.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CreatePosition(ctx, &domain.Position{SpeakerID: sp.ID, TopicID: tp.ID, Stance: domain.StanceOpposes, AsOf: positions[5].AsOf})
+	if domain.ErrorCode(err) != domain.CodeConflict {
+		t.Errorf("a position with the natural key of position %d: err = %v, want CONFLICT", positions[5].ID, err)
+	}
+	_, err = s.CreateStatement(ctx, &domain.Statement{Text: stmts[7].Text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: stmts[7].SaidOn})
+	if domain.ErrorCode(err) != domain.CodeConflict {
+		t.Errorf("a statement with the natural key of statement %d: err = %v, want CONFLICT", stmts[7].ID, err)
+	}
 }

@@ -51,7 +51,7 @@ const blockMax = 100
 
 // runCap is the largest run the merge policy builds, in entries (4 MiB):
 // it bounds the memory a merge takes.
-const runCap = 1 << 18
+var runCap = 1 << 18
 
 // smallRun is the size up to which a prefix's runs are always merged into
 // one: rewriting a few blocks costs less than the seeks a reader spends on
@@ -107,6 +107,23 @@ func (t *txn) stage(bucket, prefix, suffix []byte, d int8) {
 	*ops = append(*ops, keyOp{binary.BigEndian.Uint64(suffix), binary.BigEndian.Uint64(suffix[8:]), d})
 }
 
+// compareOps orders staged changes by their keys.
+func compareOps(x, y keyOp) int {
+	if x.hi != y.hi {
+		if x.hi < y.hi {
+			return -1
+		}
+		return 1
+	}
+	switch {
+	case x.lo < y.lo:
+		return -1
+	case x.lo > y.lo:
+		return 1
+	}
+	return 0
+}
+
 // applyPending writes the staged index changes: per prefix, in prefix
 // order, one update of its runs. A key added and removed in the same
 // transaction (an update that keeps a statement's entry) nets to nothing.
@@ -121,21 +138,7 @@ func (t *txn) applyPending() error {
 		slices.Sort(prefixes)
 		for _, p := range prefixes {
 			ops := *s[p]
-			slices.SortFunc(ops, func(x, y keyOp) int {
-				if x.hi != y.hi {
-					if x.hi < y.hi {
-						return -1
-					}
-					return 1
-				}
-				switch {
-				case x.lo < y.lo:
-					return -1
-				case x.lo > y.lo:
-					return 1
-				}
-				return 0
-			})
+			slices.SortFunc(ops, compareOps)
 			ins, del = ins[:0], del[:0]
 			for i := 0; i < len(ops); {
 				o := ops[i]

@@ -24,7 +24,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[v] upgrades a database from version v to v+1. Version 0 is
 // a database this package never wrote.
@@ -61,7 +61,6 @@ var (
 
 	bStatements = []byte("statements") // id → statementRec
 	bStmtExt    = []byte("stmt_ext")   // externalId → id
-	bStmtNat    = []byte("stmt_nat")   // sha256(natural key) → id
 
 	// The statement indexes, kept as sorted runs (runs.go): each entry
 	// prefix · sortKey is one 16-byte item of a run stored as
@@ -73,9 +72,14 @@ var (
 	bSxKind    = []byte("sr_kind")    // kind(1)
 	bSxSource  = []byte("sr_source")  // sourceID
 	bSxWord    = []byte("sr_word")    // token 0x00
+	// The natural-key index, kept as runs of sha256(natural key)[:8] · id
+	// under no prefix (natkeys.go).
+	bSxNat = []byte("sr_nat")
 
 	bPositions = []byte("positions") // id → positionRec
-	bPosNat    = []byte("pos_nat")   // speakerID topicID asOf-text → id
+	// The positions' natural-key index, kept as runs of
+	// sha256(speakerID topicID asOf-text)[:8] · id (natkeys.go).
+	bPxNat = []byte("pr_nat")
 	// Position lists in asOf order, kept as runs of posKeys like the
 	// statement indexes.
 	bPxAll      = []byte("pr_all")      // (no prefix)
@@ -87,8 +91,8 @@ var (
 
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
-	bStatements, bStmtExt, bStmtNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
-	bPositions, bPosNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
+	bStatements, bStmtExt, bSxNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
+	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
 
 // Meta keys.
 var (
@@ -101,7 +105,8 @@ type Options struct {
 	// LockTimeout bounds the wait for the file lock that another process
 	// holds; 0 means one second.
 	LockTimeout time.Duration
-	// ReadOnly opens the file without write access.
+	// ReadOnly opens the file without write access. A database of an
+	// older schema version is refused: only a writable open migrates it.
 	ReadOnly bool
 	// Now is the clock for CreatedAt/UpdatedAt; nil means time.Now.
 	Now func() time.Time
@@ -228,6 +233,11 @@ func checkVersion(tx *bolt.Tx, path string) error {
 	v := int(binary.BigEndian.Uint32(meta.Get(mSchema)))
 	if v > SchemaVersion {
 		return fmt.Errorf("open %s: database schema version %d is newer than this build supports (%d); upgrade Parley", path, v, SchemaVersion)
+	}
+	if v < SchemaVersion {
+		// Its layout is not this build's, and a read-only open cannot
+		// migrate it.
+		return fmt.Errorf("open %s: database schema version %d is older than this build's (%d) and cannot be read without migrating it; open it once for writing (parley serve --db %s) to migrate it", path, v, SchemaVersion, path)
 	}
 	return nil
 }

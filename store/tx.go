@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -579,13 +578,15 @@ func (t *txn) StatementByExternalID(ext string) (*domain.Statement, error) {
 	return recordBy(t, bStmtExt, ext, "statement", fmt.Sprintf("with externalId %q", ext), t.Statement)
 }
 
-func natKey(s *domain.Statement) []byte {
-	h := sha256.Sum256([]byte(s.NaturalKey()))
-	return h[:]
-}
-
 func (t *txn) StatementByNaturalKey(s *domain.Statement) (*domain.Statement, error) {
-	return recordBy(t, bStmtNat, string(natKey(s)), "statement", "with that speaker, text and date", t.Statement)
+	id, err := t.statementWithNatKey(natKey(s), 0)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
+		return nil, domain.ErrNotFound("statement", "with that speaker, text and date")
+	}
+	return t.Statement(id)
 }
 
 func (t *txn) PutStatement(s *domain.Statement) error {
@@ -619,8 +620,12 @@ func (t *txn) PutStatement(s *domain.Statement) error {
 		}
 	}
 	nk := natKey(s) // normalizes the text: once per write
-	if id := t.lookupID(bStmtNat, nk); id != 0 && id != s.ID {
-		return &domain.Error{Code: domain.CodeConflict, Path: []string{"text"}, Message: fmt.Sprintf("statement %d has the same speaker, text and date", id)}
+	other, err := t.statementWithNatKey(nk, s.ID)
+	if err != nil {
+		return err
+	}
+	if other != 0 {
+		return &domain.Error{Code: domain.CodeConflict, Path: []string{"text"}, Message: fmt.Sprintf("statement %d has the same speaker, text and date", other)}
 	}
 	if s.ID == 0 {
 		id, err := t.nextID(bStatements)
@@ -732,7 +737,7 @@ func (t *txn) indexStatement(s *domain.Statement, country string, nk []byte) err
 			return err
 		}
 	}
-	return t.b(bStmtNat).Put(nk, idKey(s.ID))
+	return t.ixPut(bSxNat, nil, natEntry(nk, s.ID))
 }
 
 func (t *txn) unindexStatement(s *domain.Statement, country string) error {
@@ -747,7 +752,7 @@ func (t *txn) unindexStatement(s *domain.Statement, country string) error {
 			return err
 		}
 	}
-	return t.b(bStmtNat).Delete(natKey(s))
+	return t.ixDel(bSxNat, nil, natEntry(natKey(s), s.ID))
 }
 
 func (t *txn) deleteStatement(id domain.ID, cascade bool) error {
@@ -853,12 +858,11 @@ func (t *txn) fillPrevious(p *domain.Position) error {
 	return nil
 }
 
-func posNatKey(p *domain.Position) []byte {
-	return cat(idKey(p.SpeakerID), idKey(p.TopicID), []byte(p.AsOf.String()))
-}
-
 func (t *txn) PositionAt(speakerID, topicID domain.ID, asOf domain.PartialDate) (*domain.Position, error) {
-	id := t.lookupID(bPosNat, posNatKey(&domain.Position{SpeakerID: speakerID, TopicID: topicID, AsOf: asOf}))
+	id, err := t.positionWithNatKey(&domain.Position{SpeakerID: speakerID, TopicID: topicID, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
 	if id == 0 {
 		return nil, domain.ErrNotFound("position", fmt.Sprintf("of speaker %d on topic %d as of %s", speakerID, topicID, asOf))
 	}
@@ -903,8 +907,12 @@ func (t *txn) PutPosition(p *domain.Position) error {
 			return domain.FieldErrorf([]string{"evidence", fmt.Sprint(i)}, "statement with id %d does not exist", id)
 		}
 	}
-	if id := t.lookupID(bPosNat, posNatKey(p)); id != 0 && id != p.ID {
-		return &domain.Error{Code: domain.CodeConflict, Path: []string{"asOf"}, Message: fmt.Sprintf("position %d already holds this speaker's stance on this topic as of %s", id, p.AsOf)}
+	other, err := t.positionWithNatKey(p)
+	if err != nil {
+		return err
+	}
+	if other != 0 {
+		return &domain.Error{Code: domain.CodeConflict, Path: []string{"asOf"}, Message: fmt.Sprintf("position %d already holds this speaker's stance on this topic as of %s", other, p.AsOf)}
 	}
 	if p.ID == 0 {
 		id, err := t.nextID(bPositions)
@@ -956,7 +964,7 @@ func (t *txn) indexPosition(p *domain.Position) error {
 			return err
 		}
 	}
-	return t.b(bPosNat).Put(posNatKey(p), idKey(p.ID))
+	return t.ixPut(bPxNat, nil, natEntry(posNatKey(p), p.ID))
 }
 
 func (t *txn) unindexPosition(p *domain.Position) error {
@@ -965,7 +973,7 @@ func (t *txn) unindexPosition(p *domain.Position) error {
 			return err
 		}
 	}
-	return t.b(bPosNat).Delete(posNatKey(p))
+	return t.ixDel(bPxNat, nil, natEntry(posNatKey(p), p.ID))
 }
 
 func (t *txn) deletePosition(id domain.ID) error {

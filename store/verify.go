@@ -263,7 +263,7 @@ func (v *verifier) run() error {
 		if s.ExternalID != "" {
 			v.expect(bStmtExt, []byte(s.ExternalID), idKey(s.ID), what)
 		}
-		v.expect(bStmtNat, natKey(s), idKey(s.ID), what)
+		v.expectIx(bSxNat, nil, natEntry(natKey(s), s.ID), what)
 		if !s.SaidOn.IsZero() {
 			widest = max(widest, s.SaidOn.Width())
 		}
@@ -296,7 +296,7 @@ func (v *verifier) run() error {
 		for _, e := range positionIndex(p) {
 			v.expectIx(e[0], e[1], e[2], what)
 		}
-		v.expect(bPosNat, posNatKey(p), idKey(p.ID), what)
+		v.expectIx(bPxNat, nil, natEntry(posNatKey(p), p.ID), what)
 		return nil
 	})
 	if err != nil {

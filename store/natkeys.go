@@ -1,0 +1,133 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"parley/domain"
+)
+
+// The natural-key indexes of statements (sr_nat) and positions (pr_nat)
+// are kept as runs of hashes. The statements' answers "is there another
+// statement by this speaker with this text on this date?", which every
+// statement write asks and the importer's upsert uses. A natural key is
+// hashed, so its entries land at random places in the index.
+//
+// Schema 3 kept it as one bbolt key per statement (sha256 → id). At a
+// million statements nearly every new key landed on a leaf page of its
+// own, and bbolt rewrites each page a transaction touches: a batch of
+// 1,000 new statements dirtied about 1,000 pages of that index alone,
+// some 4–5 MB written per batch, a sixth of all it wrote.
+//
+// Since schema 4 it is kept as runs (runs.go) of 16-byte entries: the
+// first 8 bytes of the sha256, then the id. A batch's entries become one
+// sorted run, written together; a lookup seeks each run (a handful) to
+// the hash, and a candidate is confirmed by its record, so two natural
+// keys that share 64 bits of hash are still told apart. The positions'
+// natural key (speaker, topic, asOf), one position in three statements,
+// is kept the same way for the same reason.
+
+// natKey is the sha256 of a statement's natural key: speaker, normalized
+// text and date.
+func natKey(s *domain.Statement) []byte {
+	h := sha256.Sum256([]byte(s.NaturalKey()))
+	return h[:]
+}
+
+// natEntry is the natural-key index entry of statement id.
+func natEntry(nk []byte, id domain.ID) []byte {
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, sortKeyLen), nk[:8]...), uint64(id))
+}
+
+// natCandidates returns the ids of the entries of the runs bucket whose
+// first 8 bytes are h: those of the runs on disk, with this transaction's
+// staged changes to the bucket applied. The staged changes are read in
+// place, not flushed: an import looks up every record it writes, and a
+// flush per lookup would rewrite the runs of every index once per record.
+func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
+	lo := binary.BigEndian.AppendUint64(make([]byte, 0, sortKeyLen), h)
+	hi := binary.BigEndian.AppendUint64(bytes.Clone(lo), ^uint64(0))
+	lo = binary.BigEndian.AppendUint64(lo, 0)
+	m := &merged{its: runIters(t.b(bucket), nil, lo, hi)}
+	var ids []domain.ID
+	for m.start(nil, true, false); m.key() != nil; m.next() {
+		ids = append(ids, getID(m.key()[8:]))
+	}
+	ops := t.pending[string(bucket)][""]
+	if ops == nil {
+		return ids
+	}
+	net := map[domain.ID]int{}
+	for _, o := range *ops {
+		if o.hi == h {
+			net[domain.ID(o.lo)] += int(o.d)
+		}
+	}
+	for id, d := range net {
+		switch {
+		case d < 0:
+			for i, c := range ids {
+				if c == id {
+					ids = append(ids[:i], ids[i+1:]...)
+					break
+				}
+			}
+		case d > 0:
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// statementWithNatKey returns the id of a statement other than self whose
+// natural key is nk, or 0.
+func (t *txn) statementWithNatKey(nk []byte, self domain.ID) (domain.ID, error) {
+	for _, id := range t.natCandidates(bSxNat, binary.BigEndian.Uint64(nk)) {
+		if id == self {
+			continue
+		}
+		s, err := t.Statement(id)
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			return 0, fmt.Errorf("the natural-key index names missing statement %d", id)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if bytes.Equal(natKey(s), nk) {
+			return id, nil
+		}
+	}
+	return 0, nil
+}
+
+// posNatKey is the sha256 of a position's natural key: speaker, topic and
+// asOf.
+func posNatKey(p *domain.Position) []byte {
+	h := sha256.Sum256(cat(idKey(p.SpeakerID), idKey(p.TopicID), []byte(p.AsOf.String())))
+	return h[:]
+}
+
+// positionWithNatKey returns the id of a position other than p.ID with
+// p's speaker, topic and asOf, or 0.
+func (t *txn) positionWithNatKey(p *domain.Position) (domain.ID, error) {
+	asOf := p.AsOf.String()
+	for _, id := range t.natCandidates(bPxNat, binary.BigEndian.Uint64(posNatKey(p))) {
+		if id == p.ID {
+			continue
+		}
+		v := t.b(bPositions).Get(idKey(id))
+		if v == nil {
+			return 0, fmt.Errorf("the natural-key index names missing position %d", id)
+		}
+		c, err := decodePosition(id, v)
+		if err != nil {
+			return 0, err
+		}
+		if c.SpeakerID == p.SpeakerID && c.TopicID == p.TopicID && c.AsOf.String() == asOf {
+			return id, nil
+		}
+	}
+	return 0, nil
+}

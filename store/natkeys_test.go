@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"parley/domain"
+)
+
+// TestNaturalKeysWithinATransaction checks the natural-key index's
+// lookups against the transaction's own staged changes, which a batch
+// import depends on: a statement written earlier in the transaction is
+// found, one whose text an update changed is not, and a candidate that
+// only shares the 64-bit hash is told apart by its record.
+func TestNaturalKeysWithinATransaction(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Antonio Guterres", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := func(text string) *domain.Statement {
+		return &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12-01")}
+	}
+	conflict := func(err error) bool { return domain.ErrorCode(err) == domain.CodeConflict }
+
+	var a *domain.Statement
+	err = s.update(ctx, func(t2 *txn) error {
+		a = stmt("A ceasefire must hold")
+		if err := t2.PutStatement(a); err != nil {
+			return err
+		}
+		if err := t2.PutStatement(stmt("a CEASEFIRE must  hold")); !conflict(err) {
+			t.Errorf("a second statement with the same natural key in the same transaction: err = %v, want CONFLICT", err)
+		}
+		// Changing a's text frees its old natural key at once.
+		a.Text = "The ceasefire must hold"
+		if err := t2.PutStatement(a); err != nil {
+			return err
+		}
+		if err := t2.PutStatement(stmt("A ceasefire must hold")); err != nil {
+			t.Errorf("the old text of an updated statement: %v", err)
+		}
+		if err := t2.PutStatement(stmt("The ceasefire must hold")); !conflict(err) {
+			t.Errorf("the new text of an updated statement: err = %v, want CONFLICT", err)
+		}
+
+		// Positions: the same, on speaker, topic and asOf.
+		tp := &domain.Topic{Name: "Ceasefire"}
+		if err := t2.PutTopic(tp); err != nil {
+			return err
+		}
+		pos := func(asOf string) *domain.Position {
+			return &domain.Position{SpeakerID: sp.ID, TopicID: tp.ID, Stance: domain.StanceSupports, AsOf: domain.MustParsePartialDate(asOf)}
+		}
+		p := pos("2025-12")
+		if err := t2.PutPosition(p); err != nil {
+			return err
+		}
+		if err := t2.PutPosition(pos("2025-12")); !conflict(err) {
+			t.Errorf("a second position with the same natural key in the same transaction: err = %v, want CONFLICT", err)
+		}
+		p.AsOf = domain.MustParsePartialDate("2025-11")
+		if err := t2.PutPosition(p); err != nil {
+			return err
+		}
+		if err := t2.PutPosition(pos("2025-12")); err != nil {
+			t.Errorf("the old asOf of an updated position: %v", err)
+		}
+		if got, err := t2.PositionAt(sp.ID, tp.ID, p.AsOf); err != nil || got.ID != p.ID {
+			t.Errorf("PositionAt(2025-11) = %v, %v; want position %d", got, err, p.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("Verify: %v %v", err, rep)
+	}
+
+	// A stray entry with a's hash and another statement's id, as a hash
+	// collision would make: a candidate, but not a match.
+	other, err := s.CreateStatement(ctx, stmt("Talks will resume"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errRollback := errors.New("roll back")
+	err = s.update(ctx, func(t2 *txn) error {
+		nk := natKey(a)
+		t2.stage(bSxNat, nil, natEntry(nk, other.ID), 1)
+		if got := t2.natCandidates(bSxNat, binary.BigEndian.Uint64(nk)); len(got) != 2 {
+			t.Errorf("candidates for a's hash: %v, want a's and the stray entry's", got)
+		}
+		if err := t2.flush(); err != nil { // and the same from the runs on disk
+			return err
+		}
+		for _, staged := range []bool{false, true} {
+			if staged {
+				t2.stage(bSxNat, nil, natEntry(nk, a.ID), -1)
+			}
+			got, err := t2.StatementByNaturalKey(stmt("The ceasefire must hold"))
+			switch {
+			case staged && domain.ErrorCode(err) != domain.CodeNotFound:
+				t.Errorf("after a's entry was removed: %v, %v; want NOT_FOUND", got, err)
+			case !staged && (err != nil || got.ID != a.ID):
+				t.Errorf("StatementByNaturalKey = %v, %v; want statement %d", got, err, a.ID)
+			}
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+}
