@@ -46,14 +46,39 @@ func natEntry(nk []byte, id domain.ID) []byte {
 // staged changes to the bucket applied. The staged changes are read in
 // place, not flushed: an import looks up every record it writes, and a
 // flush per lookup would rewrite the runs of every index once per record.
+//
+// It seeks each run with one cursor, without merged's iterators: an
+// import asks twice per record (planning, then the write's own check).
 func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
-	lo := binary.BigEndian.AppendUint64(make([]byte, 0, sortKeyLen), h)
-	hi := binary.BigEndian.AppendUint64(bytes.Clone(lo), ^uint64(0))
-	lo = binary.BigEndian.AppendUint64(lo, 0)
-	m := &merged{its: runIters(t.b(bucket), nil, lo, hi)}
 	var ids []domain.ID
-	for m.start(nil, true, false); m.key() != nil; m.next() {
-		ids = append(ids, getID(m.key()[8:]))
+	target := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, sortKeyLen), h), 0)
+	c := t.b(bucket).Cursor()
+	for _, r := range t.natRuns(bucket) {
+		rk := runKey(nil, r.seq)
+		_, v := blockFor(c, rk, target)
+		if v == nil { // the run starts after the target
+			var k []byte
+			if k, v = c.Seek(rk); !inRun(k, rk) {
+				continue
+			}
+		}
+		i, _ := searchRun(v, target)
+	entries:
+		for {
+			for ; i < len(v)/sortKeyLen; i++ {
+				e := v[i*sortKeyLen:]
+				if binary.BigEndian.Uint64(e) != h {
+					break entries
+				}
+				ids = append(ids, getID(e[8:sortKeyLen]))
+			}
+			// The hash's entries may go on in the run's next block.
+			k, next := c.Next()
+			if !inRun(k, rk) {
+				break
+			}
+			v, i = next, 0
+		}
 	}
 	ops := t.pending[string(bucket)][""]
 	if ops == nil {
@@ -79,6 +104,20 @@ func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
 		}
 	}
 	return ids
+}
+
+// natRuns is the directory of a natural-key index, read once per
+// transaction until its staged changes are applied.
+func (t *txn) natRuns(bucket []byte) []runInfo {
+	if runs, ok := t.natDirs[string(bucket)]; ok {
+		return runs
+	}
+	runs := readDir(t.b(bucket), nil)
+	if t.natDirs == nil {
+		t.natDirs = map[string][]runInfo{}
+	}
+	t.natDirs[string(bucket)] = runs
+	return runs
 }
 
 // statementWithNatKey returns the id of a statement other than self whose

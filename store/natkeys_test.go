@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"parley/domain"
@@ -113,6 +114,23 @@ func TestNaturalKeysWithinATransaction(t *testing.T) {
 			case !staged && (err != nil || got.ID != a.ID):
 				t.Errorf("StatementByNaturalKey = %v, %v; want statement %d", got, err, a.ID)
 			}
+		}
+		// Entries of one hash over several blocks (blockMax each), on disk
+		// and staged.
+		const h = 0x0123456789abcdef
+		var want []domain.ID
+		for id := domain.ID(1000); id < 1000+2*blockMax+50; id++ {
+			t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), uint64(id)), 1)
+			want = append(want, id)
+		}
+		if err := t2.flush(); err != nil {
+			return err
+		}
+		t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), 1000), -1)
+		t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), 5000), 1)
+		want = append(want[1:], 5000)
+		if got := t2.natCandidates(bSxNat, h); !slices.Equal(got, want) {
+			t.Errorf("candidates over several blocks: %d of them, want %d", len(got), len(want))
 		}
 		return errRollback
 	})

@@ -128,6 +128,7 @@ func compareOps(x, y keyOp) int {
 // order, one update of its runs. A key added and removed in the same
 // transaction (an update that keeps a statement's entry) nets to nothing.
 func (t *txn) applyPending() error {
+	t.natDirs = nil
 	var ins, del []byte
 	for name, s := range t.pending {
 		b := t.b([]byte(name))

@@ -28,6 +28,9 @@ type txn struct {
 	// flush, sorted, updates each prefix's runs once. Reads of those
 	// buckets inside a write transaction call applyPending first.
 	pending map[string]staged
+	// natDirs caches the directories of the natural-key indexes
+	// (natkeys.go) until applyPending changes them.
+	natDirs map[string][]runInfo
 	// err is a failure that must abort the transaction at flush.
 	err error
 
