@@ -20,18 +20,3 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
-
-// TestConformanceLevelZeroMerges runs the suite with a level zero that is
-// merged into the runs whenever it holds more than two entries, so that
-// every read and write meets entries on both sides of it.
-func TestConformanceLevelZeroMerges(t *testing.T) {
-	t.Cleanup(store.SetLevelZeroMax(2))
-	storetest.Run(t, func(t *testing.T) domain.Store {
-		s, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
-}

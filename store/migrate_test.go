@@ -354,30 +354,11 @@ func isDir(b *bolt.Bucket, k, v []byte) bool {
 	return inRun(got, rk)
 }
 
-// downgradeLevelZeroToV4 merges the level zero buckets into their runs
-// and drops them: version 4 had none.
-func downgradeLevelZeroToV4(tx *bolt.Tx) error {
-	defer SetLevelZeroMax(-1)()
-	t := &txn{tx: tx}
-	for bucket, lz := range levelZeroOf {
-		if err := t.mergeLevelZero([]byte(bucket)); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(lz); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // downgradeNaturalKeysToV3 rewrites the natural-key indexes of a
 // database this build wrote in the layout of versions 1 to 3: one key per
 // record, sha256(natural key) → id in stmt_nat and speakerID · topicID ·
 // asOf → id in pos_nat.
 func downgradeNaturalKeysToV3(tx *bolt.Tx) error {
-	if err := downgradeLevelZeroToV4(tx); err != nil {
-		return err
-	}
 	sn, err := tx.CreateBucket(bV3StmtNat)
 	if err != nil {
 		return err
@@ -478,11 +459,6 @@ func TestMigrateV3(t *testing.T) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bV3StmtNat) != nil || tx.Bucket(bV3PosNat) != nil {
 			t.Error("a version 3 natural-key index survived the migration")
-		}
-		for _, lz := range levelZeroOf {
-			if tx.Bucket(lz) == nil {
-				t.Errorf("migration 4→5 did not create level zero %s", lz)
-			}
 		}
 		if runs := readDir(tx.Bucket(bSxNat), nil); len(runs) < 300/64 {
 			t.Errorf("the index has %d runs; runs of at most %d entries were wanted", len(runs), runCap)

@@ -19,21 +19,7 @@ var (
 	bV3PosNat  = []byte("pos_nat")
 )
 
-func init() {
-	migrations[3] = oneStep(migrateV3NaturalKeysToRuns)
-	migrations[4] = oneStep(migrateV4AddLevelZero)
-}
-
-// migrateV4AddLevelZero creates the level zero buckets of version 5
-// (levelzero.go), empty: version 4 had none.
-func migrateV4AddLevelZero(tx *bolt.Tx) error {
-	for _, name := range levelZeroOf {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func init() { migrations[3] = oneStep(migrateV3NaturalKeysToRuns) }
 
 // migrateV3NaturalKeysToRuns rewrites the natural-key indexes as runs and
 // drops the old buckets, in one transaction: it holds 16 bytes per record

@@ -157,21 +157,9 @@ func (t *txn) applyPending() error {
 			if len(ins) == 0 && len(del) == 0 {
 				continue
 			}
-			if lz := levelZero([]byte(name)); lz != nil {
-				var err error
-				if del, err = applyLevelZero(t.b(lz), []byte(p), ins, del); err != nil {
-					return err
-				}
-				if ins = ins[:0]; len(del) == 0 {
-					continue
-				}
-			}
 			if err := updateRuns(b, []byte(p), ins, del); err != nil {
 				return err
 			}
-		}
-		if err := t.mergeLevelZero([]byte(name)); err != nil {
-			return err
 		}
 	}
 	t.pending = nil
@@ -440,17 +428,6 @@ func searchRun(r, target []byte) (int, bool) {
 	return i, i < n && bytes.Equal(r[i*sortKeyLen:(i+1)*sortKeyLen], target)
 }
 
-// indexIters returns the iterators over an index kept as runs under
-// prefix, for merged: one per run, and one over the prefix's entries in
-// the bucket's level zero when it has one.
-func (t *txn) indexIters(bucket, prefix, lo, hi []byte) []*iter {
-	its := runIters(t.b(bucket), prefix, lo, hi)
-	if lz := levelZero(bucket); lz != nil {
-		its = append(its, newIter(t.b(lz), prefix, lo, hi))
-	}
-	return its
-}
-
 // runIters returns one iterator per run of prefix, for merged.
 func runIters(b *bolt.Bucket, prefix, lo, hi []byte) []*iter {
 	runs := readDir(b, prefix)
@@ -463,10 +440,9 @@ func runIters(b *bolt.Bucket, prefix, lo, hi []byte) []*iter {
 	return out
 }
 
-// runSuffixes returns copies of the sort keys under prefix, ascending,
-// with those of more (packed, ascending: level zero's).
-func runSuffixes(b *bolt.Bucket, prefix, more []byte) [][]byte {
-	all := more
+// runSuffixes returns copies of the sort keys under prefix, ascending.
+func runSuffixes(b *bolt.Bucket, prefix []byte) [][]byte {
+	var all []byte
 	for _, r := range readDir(b, prefix) {
 		all = mergeSorted(all, readRun(b, prefix, r))
 	}

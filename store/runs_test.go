@@ -87,7 +87,7 @@ func TestRunsModel(t *testing.T) {
 					want = append(want, []byte(k))
 				}
 				slices.SortFunc(want, bytes.Compare)
-				got := runSuffixes(b, p, nil)
+				got := runSuffixes(b, p)
 				if !slices.EqualFunc(got, want, bytes.Equal) {
 					t.Fatalf("round %d prefix %q: runs hold %d keys, the model %d", round, p, len(got), len(want))
 				}

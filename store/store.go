@@ -24,7 +24,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 5
+const SchemaVersion = 4
 
 // migrations[v] upgrades a database from version v to v+1. Version 0 is
 // a database this package never wrote.
@@ -92,8 +92,7 @@ var (
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
 	bStatements, bStmtExt, bSxNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
-	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence,
-	levelZero(bSxSpeaker), levelZero(bSxTopic), levelZero(bSxSource), levelZero(bSxCountry), levelZero(bPxTopic), levelZero(bPxSpeaker)}
+	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
 
 // Meta keys.
 var (

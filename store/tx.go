@@ -101,7 +101,7 @@ func (t *txn) flush() error {
 // transaction's own changes included.
 func (t *txn) prefixCount(bucket, prefix []byte) int {
 	t.settle()
-	return runEntries(t.b(bucket), prefix) + len(t.levelZeroSuffixes(bucket, prefix))/sortKeyLen
+	return runEntries(t.b(bucket), prefix)
 }
 
 // ixPut adds an index entry prefix · suffix. An index kept as runs only
@@ -137,7 +137,7 @@ func (t *txn) settle() {
 func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
 	if isRunBucket(bucket) {
 		t.settle()
-		return runSuffixes(t.b(bucket), prefix, t.levelZeroSuffixes(bucket, prefix))
+		return runSuffixes(t.b(bucket), prefix)
 	}
 	var out [][]byte
 	c := t.b(bucket).Cursor()

@@ -108,7 +108,7 @@ func (v *verifier) checkRuns(bucket []byte) {
 		}
 	}
 	slices.Sort(prefixes)
-	keys, lzKeys, entries := 0, 0, 0
+	keys, entries := 0, 0
 	for _, p := range prefixes {
 		prefix := []byte(p)
 		want := v.implied[string(bucket)+"\x00"+p]
@@ -148,11 +148,6 @@ func (v *verifier) checkRuns(bucket []byte) {
 				v.problem("index %s prefix %x run %d: the directory says %d entries, the blocks hold %d", bucket, prefix, r.seq, r.n, n)
 			}
 		}
-		lz := v.t.levelZeroSuffixes(bucket, prefix)
-		for ; len(lz) > 0; lz = lz[sortKeyLen:] {
-			got.add(lz[:sortKeyLen])
-			lzKeys++
-		}
 		entries += got.n
 		if got != *want {
 			v.problem("index %s prefix %x: %d entries disagree with the %d the records imply", bucket, prefix, got.n, want.n)
@@ -160,11 +155,6 @@ func (v *verifier) checkRuns(bucket []byte) {
 	}
 	if n := b.Stats().KeyN; n != keys {
 		v.problem("index %s has %d keys beyond those of the prefixes the records imply", bucket, n-keys)
-	}
-	if lz := levelZero(bucket); lz != nil {
-		if n := v.t.b(lz).Stats().KeyN; n != lzKeys {
-			v.problem("index %s has %d keys beyond those of the prefixes the records imply", lz, n-lzKeys)
-		}
 	}
 	if want := v.expected[string(bucket)]; entries != want {
 		v.problem("index %s has %d entries; the records imply %d", bucket, entries, want)
@@ -321,9 +311,6 @@ func (v *verifier) run() error {
 		if isRunBucket(name) {
 			v.checkRuns(name)
 			continue
-		}
-		if isLevelZero(name) {
-			continue // checkRuns checks it with its run bucket
 		}
 		if got, want := t.b(name).Stats().KeyN, v.expected[string(name)]; got != want {
 			v.problem("index %s has %d entries; the records imply %d", name, got, want)
