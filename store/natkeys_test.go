@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -136,5 +137,62 @@ func TestNaturalKeysWithinATransaction(t *testing.T) {
 	})
 	if !errors.Is(err, errRollback) {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyFindsSharedNaturalKeys checks that Verify reports two
+// statements with one natural key, which the natural-key index, holding
+// hash · id, records as two consistent entries.
+func TestVerifyFindsSharedNaturalKeys(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := func(text string) *domain.Statement {
+		return &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12")}
+	}
+	a, err := s.CreateStatement(ctx, stmt("Security guarantees come first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.CreateStatement(ctx, stmt("First come security guarantees"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("Verify: %v %v", err, rep)
+	}
+	// Give b a's natural key behind PutStatement's back, keeping every
+	// index consistent with the records (same words, same date).
+	err = s.update(ctx, func(t2 *txn) error {
+		old := natKey(b)
+		b.Text = "security GUARANTEES, come first!"
+		v, err := encodeStatement(b)
+		if err != nil {
+			return err
+		}
+		if err := t2.b(bStatements).Put(idKey(b.ID), v); err != nil {
+			return err
+		}
+		t2.stage(bSxNat, nil, natEntry(old, b.ID), -1)
+		t2.stage(bSxNat, nil, natEntry(natKey(b), b.ID), 1)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("statements %d and %d have the same speaker, text and date", a.ID, b.ID)
+	if len(rep.Problems) != 1 || rep.Problems[0] != want {
+		t.Errorf("Verify found %q, want only %q", rep.Problems, want)
 	}
 }

@@ -316,5 +316,65 @@ func (v *verifier) run() error {
 			v.problem("index %s has %d entries; the records imply %d", name, got, want)
 		}
 	}
+	v.checkNaturalKeysUnique()
 	return nil
+}
+
+// checkNaturalKeysUnique reports records that share a natural key. The
+// natural-key indexes hold hash · id, so two statements with one natural
+// key are two entries, which the tallies accept: entries of one hash are
+// compared by their records, in one merged walk of each index.
+func (v *verifier) checkNaturalKeysUnique() {
+	t := v.t
+	sameStatement := func(a, b domain.ID) (bool, error) {
+		x, err := t.Statement(a)
+		if err != nil {
+			return false, err
+		}
+		y, err := t.Statement(b)
+		if err != nil {
+			return false, err
+		}
+		return bytes.Equal(natKey(x), natKey(y)), nil
+	}
+	samePosition := func(a, b domain.ID) (bool, error) {
+		var ps [2]*domain.Position
+		for i, id := range []domain.ID{a, b} {
+			p, err := decodePosition(id, t.b(bPositions).Get(idKey(id)))
+			if err != nil {
+				return false, err
+			}
+			ps[i] = p
+		}
+		return ps[0].SpeakerID == ps[1].SpeakerID && ps[0].TopicID == ps[1].TopicID && ps[0].AsOf.String() == ps[1].AsOf.String(), nil
+	}
+	for _, ix := range []struct {
+		bucket []byte
+		what   string
+		same   func(a, b domain.ID) (bool, error)
+	}{{bSxNat, "statements %d and %d have the same speaker, text and date", sameStatement},
+		{bPxNat, "positions %d and %d hold the same speaker's stance on the same topic as of the same date", samePosition}} {
+		var h uint64
+		var group []domain.ID // the ids of the entries of hash h so far
+		m := &merged{its: runIters(t.b(ix.bucket), nil, nil, nil)}
+		for m.start(nil, true, false); m.key() != nil; m.next() {
+			k := m.key()
+			id := getID(k[8:])
+			if kh := binary.BigEndian.Uint64(k); len(group) == 0 || kh != h {
+				h, group = kh, append(group[:0], id)
+				continue
+			}
+			for _, other := range group {
+				same, err := ix.same(other, id)
+				if err != nil {
+					// A missing record: the tallies have reported it.
+					continue
+				}
+				if same {
+					v.problem(ix.what, other, id)
+				}
+			}
+			group = append(group, id)
+		}
+	}
 }
