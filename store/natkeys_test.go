@@ -12,6 +12,23 @@ import (
 	"parley/domain"
 )
 
+// speakerStore opens a new store with one speaker, and returns a maker of
+// statements by that speaker on one date.
+func speakerStore(t *testing.T) (*Store, *domain.Speaker, func(text string) *domain.Statement) {
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	sp, err := s.CreateSpeaker(context.Background(), &domain.Speaker{Name: "Antonio Guterres", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, sp, func(text string) *domain.Statement {
+		return &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12-01")}
+	}
+}
+
 // TestNaturalKeysWithinATransaction checks the natural-key index's
 // lookups against the transaction's own staged changes, which a batch
 // import depends on: a statement written earlier in the transaction is
@@ -19,22 +36,11 @@ import (
 // only shares the 64-bit hash is told apart by its record.
 func TestNaturalKeysWithinATransaction(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Antonio Guterres", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stmt := func(text string) *domain.Statement {
-		return &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12-01")}
-	}
+	s, sp, stmt := speakerStore(t)
 	conflict := func(err error) bool { return domain.ErrorCode(err) == domain.CodeConflict }
 
 	var a *domain.Statement
-	err = s.update(ctx, func(t2 *txn) error {
+	err := s.update(ctx, func(t2 *txn) error {
 		a = stmt("A ceasefire must hold")
 		if err := t2.PutStatement(a); err != nil {
 			return err
@@ -145,18 +151,7 @@ func TestNaturalKeysWithinATransaction(t *testing.T) {
 // hash · id, records as two consistent entries.
 func TestVerifyFindsSharedNaturalKeys(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stmt := func(text string) *domain.Statement {
-		return &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12")}
-	}
+	s, _, stmt := speakerStore(t)
 	a, err := s.CreateStatement(ctx, stmt("Security guarantees come first"))
 	if err != nil {
 		t.Fatal(err)
