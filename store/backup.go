@@ -104,8 +104,21 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 // CheckFile opens the database file at path read-only and runs Check and
 // Verify on it. It returns the problems found (none for a sound file), and
 // an error when the file cannot be opened as a Parley database at all.
+//
+// A file of an older schema version (a backup taken before an upgrade) is
+// checked through a migrated copy in the system's temporary directory:
+// the file itself is left as it is, and the server that opens it after a
+// restore migrates it the same way.
 func CheckFile(ctx context.Context, path string) (records int, problems []string, err error) {
 	s, err := Open(path, Options{ReadOnly: true})
+	if errors.Is(err, errOlderSchema) {
+		var tmp string
+		if tmp, err = migratedCopy(path); err != nil {
+			return 0, nil, err
+		}
+		defer os.Remove(tmp)
+		s, err = Open(tmp, Options{})
+	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -123,6 +136,30 @@ func CheckFile(ctx context.Context, path string) (records int, problems []string
 		return 0, nil, err
 	}
 	return rep.Records, rep.Problems, nil
+}
+
+// migratedCopy copies the database at path to a temporary file and
+// returns its name; Open migrates the copy.
+func migratedCopy(path string) (string, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp("", "parley-check-*.db")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("copy %s to migrate it: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
 }
 
 // Restore replaces the database at dbPath with the backup at backupPath,

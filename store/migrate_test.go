@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -448,6 +450,18 @@ func TestMigrateV3(t *testing.T) {
 			ro.Close()
 		}
 		t.Fatalf("open a version 3 database read-only: %v; want an error that says it is older", err)
+	}
+	// A backup of an older version is checked through a migrated copy,
+	// and left as it is.
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, problems, err := CheckFile(ctx, path); err != nil || len(problems) > 0 || n != 1+1+300+60 {
+		t.Fatalf("CheckFile of a version 3 file: %d records, %v, %v", n, problems, err)
+	}
+	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("CheckFile changed the file it checked (%v)", err)
 	}
 	if s, err = Open(path, Options{}); err != nil {
 		t.Fatalf("open a version 3 database: %v", err)

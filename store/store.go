@@ -225,6 +225,10 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// errOlderSchema is wrapped by the error of a read-only Open of a
+// database of an older schema version.
+var errOlderSchema = errors.New("older schema version")
+
 func checkVersion(tx *bolt.Tx, path string) error {
 	meta := tx.Bucket(bMeta)
 	if meta == nil {
@@ -237,7 +241,7 @@ func checkVersion(tx *bolt.Tx, path string) error {
 	if v < SchemaVersion {
 		// Its layout is not this build's, and a read-only open cannot
 		// migrate it.
-		return fmt.Errorf("open %s: database schema version %d is older than this build's (%d) and cannot be read without migrating it; open it once for writing (parley serve --db %s) to migrate it", path, v, SchemaVersion, path)
+		return fmt.Errorf("open %s: database schema version %d is older than this build's (%d) and cannot be read without migrating it; open it once for writing (parley serve --db %s) to migrate it: %w", path, v, SchemaVersion, path, errOlderSchema)
 	}
 	return nil
 }
