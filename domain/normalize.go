@@ -162,6 +162,20 @@ func isASCII(s string) bool {
 	return true
 }
 
+// hasText reports whether NormalizeText(s) is not empty, without building
+// it for ASCII text: a statement's validation asks on every write.
+func hasText(s string) bool {
+	if !isASCII(s) {
+		return NormalizeText(s) != ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
 // asciiWords lowers ASCII text and joins its runs of letters and digits
 // with sep.
 func asciiWords(s string, sep byte) string {

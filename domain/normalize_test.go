@@ -411,3 +411,15 @@ func FuzzHasWords(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHasText checks hasText against the normalized text it stands for.
+func FuzzHasText(f *testing.F) {
+	for _, s := range []string{"", " ", "...", "a", " -- 9", "ß", "\u0301", "①", "Zelenskyy!"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := hasText(s), NormalizeText(s) != ""; got != want {
+			t.Errorf("hasText(%q) = %v, want %v", s, got, want)
+		}
+	})
+}

@@ -153,7 +153,7 @@ func (s *Statement) Normalize() error {
 	if err := checkString(&s.Text, p("text"), MaxTextLen, true); err != nil {
 		return err
 	}
-	if NormalizeText(s.Text) == "" {
+	if !hasText(s.Text) {
 		return FieldErrorf(p("text"), "has no letters or digits")
 	}
 	if !s.Kind.Valid() {
