@@ -10,24 +10,25 @@ import (
 )
 
 // The natural-key indexes of statements (sr_nat) and positions (pr_nat)
-// are kept as runs of hashes. The statements' answers "is there another
-// statement by this speaker with this text on this date?", which every
-// statement write asks and the importer's upsert uses. A natural key is
-// hashed, so its entries land at random places in the index.
+// answer "is there another statement by this speaker with this text on
+// this date?" and "does this speaker already hold a stance on this topic
+// as of this date?", which every write asks and the importer's upserts
+// use. Their keys are hashes, or as good as random, so entries land at
+// random places in the index.
 //
-// Schema 3 kept it as one bbolt key per statement (sha256 → id). At a
+// Schema 3 kept them as one bbolt key per record (sha256 → id). At a
 // million statements nearly every new key landed on a leaf page of its
 // own, and bbolt rewrites each page a transaction touches: a batch of
-// 1,000 new statements dirtied about 1,000 pages of that index alone,
-// some 4–5 MB written per batch, a sixth of all it wrote.
+// 1,000 new statements dirtied about 1,300 pages of those indexes alone,
+// 6 MB of the 30 it wrote.
 //
-// Since schema 4 it is kept as runs (runs.go) of 16-byte entries: the
-// first 8 bytes of the sha256, then the id. A batch's entries become one
+// Since schema 4 they are kept as runs (runs.go) of 16-byte entries: the
+// first 8 bytes of a sha256, then the id. A batch's entries become one
 // sorted run, written together; a lookup seeks each run (a handful) to
 // the hash, and a candidate is confirmed by its record, so two natural
-// keys that share 64 bits of hash are still told apart. The positions'
-// natural key (speaker, topic, asOf), one position in three statements,
-// is kept the same way for the same reason.
+// keys that share 64 bits of hash are still told apart. Verify compares
+// the records of entries that share a hash, which the runs' tallies
+// alone would accept.
 
 // natKey is the sha256 of a statement's natural key: speaker, normalized
 // text and date.
@@ -36,7 +37,8 @@ func natKey(s *domain.Statement) []byte {
 	return h[:]
 }
 
-// natEntry is the natural-key index entry of statement id.
+// natEntry is the natural-key index entry of record id, whose natural
+// key hashes to nk.
 func natEntry(nk []byte, id domain.ID) []byte {
 	return binary.BigEndian.AppendUint64(append(make([]byte, 0, sortKeyLen), nk[:8]...), uint64(id))
 }
@@ -84,9 +86,12 @@ func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
 	if ops == nil {
 		return ids
 	}
-	net := map[domain.ID]int{}
+	var net map[domain.ID]int // made only when a staged change has the hash
 	for _, o := range *ops {
 		if o.hi == h {
+			if net == nil {
+				net = map[domain.ID]int{}
+			}
 			net[domain.ID(o.lo)] += int(o.d)
 		}
 	}
