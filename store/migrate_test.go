@@ -47,11 +47,7 @@ func TestMigrateV1(t *testing.T) {
 	want := []any{must(s.Speaker(ctx, sp.ID)), must(s.Speaker(ctx, peskov.ID)), must(s.Topic(ctx, tp.ID)), must(s.Source(ctx, src.ID)), must(s.Statement(ctx, st.ID)), must(s.Position(ctx, ps.ID))}
 	s.Close()
 
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	rewriteFile(t, path, func(tx *bolt.Tx) error {
 		// While the records still decode as this build's.
 		if err := downgradeNaturalKeysToV3(tx); err != nil {
 			return err
@@ -96,10 +92,6 @@ func TestMigrateV1(t *testing.T) {
 		}
 		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 1))
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	s, err = Open(path, Options{})
 	if err != nil {
@@ -114,6 +106,23 @@ func TestMigrateV1(t *testing.T) {
 	}
 	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
 		t.Fatalf("Verify after migration: %v %v", err, rep)
+	}
+}
+
+// rewriteFile runs fn in one bbolt transaction on the database file at
+// path: how the tests turn a file this build wrote into an older one.
+func rewriteFile(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(fn)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -429,20 +438,12 @@ func TestMigrateV3(t *testing.T) {
 	}
 	s.Close()
 
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	rewriteFile(t, path, func(tx *bolt.Tx) error {
 		if err := downgradeNaturalKeysToV3(tx); err != nil {
 			return err
 		}
 		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 3))
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// Read-only, it cannot be migrated, nor read as this build's layout.
 	if ro, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "older") {
