@@ -157,8 +157,6 @@ func (c *recCache) drop(ids []domain.ID) {
 	}
 }
 
-// cachedStatement reads statement id through the record cache when the
-// transaction may use it (see recCache).
 // cachedStatement returns statement id from the record cache without a
 // transaction, when no write is running and the cache holds it for the
 // current generation. A transaction adds nothing to a hit: the cache is
@@ -178,18 +176,25 @@ func (s *Store) cachedStatement(id domain.ID) (*domain.Statement, bool) {
 	if !ok {
 		return nil, false
 	}
-	st, err := decodeStatementFrom(id, ownedDec(unsafe.Slice(unsafe.StringData(rec), len(rec)), rec))
+	st, err := decodeCached(id, rec)
 	if err != nil {
 		return nil, false // the transaction's path reports it
 	}
 	return st, true
 }
 
+// decodeCached decodes a statement record that the cache returned.
+func decodeCached(id domain.ID, rec string) (*domain.Statement, error) {
+	// The string is the caller's own copy and the decoder only reads it:
+	// viewing it as bytes saves the decoder a second copy.
+	return decodeStatementFrom(id, ownedDec(unsafe.Slice(unsafe.StringData(rec), len(rec)), rec))
+}
+
+// cachedStatement reads statement id through the record cache when the
+// transaction may use it (see recCache).
 func (t *txn) cachedStatement(id domain.ID) (*domain.Statement, error) {
 	if s, ok := t.recs.get(t.refs, t.gen, id); ok {
-		// The string is this call's own copy and the decoder only reads
-		// it: viewing it as bytes saves the decoder a second copy.
-		return decodeStatementFrom(id, ownedDec(unsafe.Slice(unsafe.StringData(s), len(s)), s))
+		return decodeCached(id, s)
 	}
 	v := t.b(bStatements).Get(idKey(id))
 	if v == nil {
