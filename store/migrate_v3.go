@@ -66,7 +66,7 @@ func natIndexToRuns(tx *bolt.Tx, old, nu []byte, hash func(k []byte) []byte) err
 		n := min(len(entries), runCap)
 		run := make([]byte, 0, n*sortKeyLen)
 		for _, e := range entries[:n] {
-			run = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(run, e.hi), e.lo)
+			run = e.appendKey(run)
 		}
 		if err := updateRuns(b, nil, run, nil); err != nil {
 			return err

@@ -53,7 +53,7 @@ func natEntry(nk []byte, id domain.ID) []byte {
 // import asks twice per record (planning, then the write's own check).
 func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
 	var ids []domain.ID
-	target := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, sortKeyLen), h), 0)
+	target := keyOp{hi: h}.appendKey(make([]byte, 0, sortKeyLen))
 	c := t.b(bucket).Cursor()
 	for _, r := range t.natRuns(bucket) {
 		rk := runKey(nil, r.seq)

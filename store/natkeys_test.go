@@ -127,14 +127,14 @@ func TestNaturalKeysWithinATransaction(t *testing.T) {
 		const h = 0x0123456789abcdef
 		var want []domain.ID
 		for id := domain.ID(1000); id < 1000+2*blockMax+50; id++ {
-			t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), uint64(id)), 1)
+			t2.stage(bSxNat, nil, keyOp{hi: h, lo: uint64(id)}.appendKey(nil), 1)
 			want = append(want, id)
 		}
 		if err := t2.flush(); err != nil {
 			return err
 		}
-		t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), 1000), -1)
-		t2.stage(bSxNat, nil, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, h), 5000), 1)
+		t2.stage(bSxNat, nil, keyOp{hi: h, lo: 1000}.appendKey(nil), -1)
+		t2.stage(bSxNat, nil, keyOp{hi: h, lo: 5000}.appendKey(nil), 1)
 		want = append(want[1:], 5000)
 		if got := t2.natCandidates(bSxNat, h); !slices.Equal(got, want) {
 			t.Errorf("candidates over several blocks: %d of them, want %d", len(got), len(want))

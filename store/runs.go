@@ -107,6 +107,11 @@ func (t *txn) stage(bucket, prefix, suffix []byte, d int8) {
 	*ops = append(*ops, keyOp{binary.BigEndian.Uint64(suffix), binary.BigEndian.Uint64(suffix[8:]), d})
 }
 
+// appendKey appends the 16-byte key of o to b.
+func (o keyOp) appendKey(b []byte) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(b, o.hi), o.lo)
+}
+
 // compareOps orders staged changes by their keys.
 func compareOps(x, y keyOp) int {
 	if x.hi != y.hi {
@@ -149,9 +154,9 @@ func (t *txn) applyPending() error {
 				}
 				switch {
 				case d > 0:
-					ins = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(ins, o.hi), o.lo)
+					ins = o.appendKey(ins)
 				case d < 0:
-					del = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(del, o.hi), o.lo)
+					del = o.appendKey(del)
 				}
 			}
 			if len(ins) == 0 && len(del) == 0 {
