@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
@@ -21,11 +22,12 @@ import (
 
 // runBench runs the benchmarks of docs/benchmarks.md: bench import (W1)
 // and bench query (Q1–Q5 under load).
-func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const usage = "Usage: parley bench import|query|stub [flags]\n\n" +
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	const usage = "Usage: parley bench import|query|stub|floor [flags]\n\n" +
 		"  import  W1: import N generated statements through the HTTP mutation\n" +
 		"  query   Q1-Q5: load a running server, optionally against the floor server\n" +
-		"  stub    serve the real handler over a store-less stub: the GraphQL layer's ceiling\n"
+		"  stub    serve the real handler over a store-less stub: the GraphQL layer's ceiling\n" +
+		"  floor   serve the floor server alone (bench query --floor starts one itself)\n"
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -37,6 +39,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return runBenchQuery(ctx, args[1:], getenv, stdout, stderr)
 	case "stub":
 		return runBenchStub(ctx, args[1:], stdout, stderr)
+	case "floor":
+		return runBenchFloor(ctx, args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stderr, usage)
 		return nil
@@ -147,7 +151,11 @@ variables drawn from the server's data, and report requests/s, p50, p99 and
 errors per query. With --floor, also measure a minimal stdlib server that
 answers every POST with a fixed 4 KB JSON body, with the same client, in
 slices alternating with each query's, and give each query's throughput as
-a share of the floor's measured beside it. Only loopback URLs are taken.
+a share of the floor's measured beside it. The floor runs in a process of
+its own, as the server under test does (parley bench floor, started and
+stopped here); --floor-in-client serves it inside this process instead,
+where it shares the client's Go runtime and answers faster than any
+server process can. Only loopback URLs are taken.
 `, stderr)
 	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` on loopback (env PARLEY_URL)")
 	q := fs.String("q", "all", "`queries`: Q1..Q5, comma-separated, or all")
@@ -155,6 +163,7 @@ a share of the floor's measured beside it. Only loopback URLs are taken.
 	d := fs.Duration("d", 30*time.Second, "measured `duration` per query (after a warm-up of a tenth, at most 2s)")
 	maxReq := fs.Int("max", 1_000_000, "most requests per query")
 	floor := fs.Bool("floor", false, "also measure the floor server, interleaved with each query, and report ratios to it")
+	inClient := fs.Bool("floor-in-client", false, "with --floor: serve the floor inside this process rather than in its own")
 	seed := fs.Uint64("seed", 1, "seed of the drawn variables")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := parseFlags(fs, args); err != nil {
@@ -171,8 +180,22 @@ a share of the floor's measured beside it. Only loopback URLs are taken.
 			names = append(names, q.Name)
 		}
 	}
+	var floorURL string
+	if *floor && !*inClient {
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("starting the floor server: %w", err)
+		}
+		u, stop, err := bench.StartFloor(exec.CommandContext(ctx, self, "bench", "floor", "--addr", "127.0.0.1:0", "--until-eof"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		floorURL = u
+	}
 	res, err := bench.Load(ctx, bench.LoadConfig{
-		URL: *url, Queries: names, Concurrency: *c, Duration: *d, MaxRequests: *maxReq, Floor: *floor, Seed: *seed,
+		URL: *url, Queries: names, Concurrency: *c, Duration: *d, MaxRequests: *maxReq,
+		Floor: *floor, FloorURL: floorURL, Seed: *seed,
 	})
 	if err != nil {
 		return err
@@ -192,6 +215,55 @@ a share of the floor's measured beside it. Only loopback URLs are taken.
 	return nil
 }
 
+func runBenchFloor(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench floor", `Usage: parley bench floor [--addr 127.0.0.1:8091] [--until-eof]
+
+Serve the floor server of parley bench query --floor alone: every POST is
+answered with a fixed 4 KB JSON body, and nothing else is done. Writes its
+base URL as the first line of standard output, then serves until
+interrupted. Loopback addresses only.
+`, stderr)
+	addr := fs.String("addr", "127.0.0.1:8091", "listen `address` (loopback; port 0 picks a free one)")
+	untilEOF := fs.Bool("until-eof", false, "also stop when standard input closes (how bench query runs it)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ln, err := listenLoopback(*addr)
+	if errors.Is(err, errNotLoopback) {
+		fmt.Fprintln(stderr, "parley bench floor: --addr must be a loopback address such as 127.0.0.1:8091")
+		return errUsage
+	} else if err != nil {
+		return err
+	}
+	if *untilEOF {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, _ = io.Copy(io.Discard, stdin)
+			cancel()
+		}()
+	}
+	if _, err := fmt.Fprintf(stdout, "http://%s\n", ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	return bench.ServeFloor(ctx, ln)
+}
+
+// errNotLoopback is listenLoopback's refusal of another address.
+var errNotLoopback = errors.New("not a loopback address")
+
+// listenLoopback listens on addr, which must be a loopback address: the
+// benchmark servers are not for other machines to reach.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, errNotLoopback
+	}
+	return net.Listen("tcp", addr)
+}
+
 func runBenchStub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench stub", `Usage: parley bench stub [--addr 127.0.0.1:8090] [-positions 1500]
 
@@ -205,13 +277,11 @@ most any store could give. Loopback addresses only.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+	ln, err := listenLoopback(*addr)
+	if errors.Is(err, errNotLoopback) {
 		fmt.Fprintln(stderr, "parley bench stub: --addr must be a loopback address such as 127.0.0.1:8090")
 		return errUsage
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +16,20 @@ import (
 	"parley/bench"
 	"parley/store"
 )
+
+// TestMain lets a test run the parley command in a child process: the
+// load tool starts its floor server by running its own executable, which
+// under go test is the test binary. With runMainEnv set, the binary runs
+// main with its arguments instead of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const runMainEnv = "PARLEY_TEST_RUN_MAIN"
 
 func runArgs(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
@@ -59,13 +76,21 @@ func TestBenchImportThenQuery(t *testing.T) {
 
 	st := openStoreAt(t, db)
 	a := serveStore(t, st, st)
-	stdout, stderr, err = runArgs(t, "bench", "query", "--url", a.url, "-q", "Q1,Q5", "-c", "2", "-d", "200ms", "--floor")
-	if err != nil {
-		t.Fatalf("bench query: %v\n%s", err, stderr)
-	}
-	for _, want := range []string{"of floor", "floor", "Q1", "Q5"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("bench query printed %q, want %q in it", stdout, want)
+	t.Setenv(runMainEnv, "1") // the floor's process runs this test binary
+	for _, tc := range []struct{ flag, floor string }{
+		{"--floor", "floor"},
+		{"--floor-in-client", "floor-in-client"},
+	} {
+		stdout, stderr, err = runArgs(t, "bench", "query", "--url", a.url, "-q", "Q1,Q5", "-c", "2", "-d", "200ms", "--floor", tc.flag, "-json")
+		if err != nil {
+			t.Fatalf("bench query %s: %v\n%s", tc.flag, err, stderr)
+		}
+		var res []bench.LoadResult
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatalf("bench query %s printed %q: %v", tc.flag, stdout, err)
+		}
+		if len(res) != 3 || res[0].Query != tc.floor || res[0].Requests == 0 || res[1].Query != "Q1" || res[1].FloorRatio <= 0 || res[2].Query != "Q5" {
+			t.Errorf("bench query %s: %+v, want the %s row, then Q1 and Q5 with ratios", tc.flag, res, tc.floor)
 		}
 	}
 
@@ -101,5 +126,47 @@ func TestBenchStubAnswersEveryQuery(t *testing.T) {
 		if r.Requests == 0 || r.Errors > 0 {
 			t.Errorf("%s: %d requests, %d errors (%s)", r.Query, r.Requests, r.Errors, r.FirstError)
 		}
+	}
+}
+
+// TestBenchFloorServesUntilStdinCloses runs the floor server as bench
+// query runs it: it says where it listens, answers a POST with the 4 KB
+// body, and stops when its standard input closes.
+func TestBenchFloorServesUntilStdinCloses(t *testing.T) {
+	stdinR, stdinW := io.Pipe()
+	stdoutR, stdoutW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(t.Context(), []string{"bench", "floor", "--addr", "127.0.0.1:0", "--until-eof"},
+			func(string) string { return "" }, stdinR, stdoutW, io.Discard)
+		stdoutW.Close()
+	}()
+	line := make([]byte, 64)
+	n, err := stdoutR.Read(line)
+	url := strings.TrimSpace(string(line[:n]))
+	if err != nil || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("bench floor printed %q (%v), want its URL", url, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
+	resp, err := http.Post(url+"/", "application/json", strings.NewReader(`{"query":"{a}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) != bench.FloorBodySize {
+		t.Errorf("floor answered %s with %d bytes, want 200 with %d", resp.Status, len(body), bench.FloorBodySize)
+	}
+	stdinW.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("bench floor ended with %v, want nil once its input closed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("bench floor still serving 10s after its input closed")
+	}
+	if _, _, err := runArgs(t, "bench", "floor", "--addr", "192.0.2.1:80"); !errors.Is(err, errUsage) {
+		t.Errorf("bench floor on another host's address: %v, want a usage error", err)
 	}
 }

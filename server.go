@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "gen":
 		return runGen(args, stdout, stderr)
 	case "bench":
-		return runBench(ctx, args, getenv, stdout, stderr)
+		return runBench(ctx, args, getenv, stdin, stdout, stderr)
 	case "version":
 		return runVersion(args, stdout, stderr)
 	case "token":

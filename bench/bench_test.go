@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -172,6 +173,28 @@ func TestFloorAnswersAFixedJSONBody(t *testing.T) {
 	}
 }
 
+// TestStartFloor checks the floor process's handshake: the URL on its
+// first line, and a stop that ends it by closing its input; a process
+// that says nothing else is refused, and stopped.
+func TestStartFloor(t *testing.T) {
+	// cat stands for a floor: it ends when its input closes.
+	url, stop, err := StartFloor(exec.Command("sh", "-c", "echo http://127.0.0.1:9; exec cat >/dev/null"))
+	if err != nil || url != "http://127.0.0.1:9" {
+		t.Fatalf("StartFloor = %q, %v; want the URL the process printed", url, err)
+	}
+	start := time.Now()
+	stop()
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("stop took %v: the process did not end when its input closed", d)
+	}
+	if _, _, err := StartFloor(exec.Command("sh", "-c", "echo listening; exec cat >/dev/null")); err == nil || !strings.Contains(err.Error(), "did not say where") {
+		t.Errorf("StartFloor of a process without a URL: %v, want a refusal", err)
+	}
+	if _, _, err := StartFloor(exec.Command("/nonexistent/floor")); err == nil {
+		t.Error("StartFloor of a missing program: no error")
+	}
+}
+
 func TestCheckLoopback(t *testing.T) {
 	tests := []struct {
 		url string
@@ -213,14 +236,20 @@ func loaded(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// TestLoadRunsEveryQueryAgainstTheFloor runs every query against a floor
+// served apart from the client (here by an httptest server standing for
+// the floor's process; TestStartFloor checks the process itself).
 func TestLoadRunsEveryQueryAgainstTheFloor(t *testing.T) {
 	srv := loaded(t)
+	floor := httptest.NewServer(floorHandler())
+	defer floor.Close()
 	var names []string
 	for _, q := range Queries {
 		names = append(names, q.Name)
 	}
 	res, err := Load(t.Context(), LoadConfig{
-		URL: srv.URL + "/graphql", Queries: names, Concurrency: 2, Duration: 200 * time.Millisecond, Floor: true, Seed: 1,
+		URL: srv.URL + "/graphql", Queries: names, Concurrency: 2, Duration: 200 * time.Millisecond,
+		Floor: true, FloorURL: floor.URL, Seed: 1,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -270,8 +299,8 @@ func TestLoadWithFloorStopsAtTheRequestCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 || res[1].Requests > 10 || res[1].Requests == 0 || res[0].Requests == 0 {
-		t.Errorf("results %+v; want the floor and Q5 with at most 10 requests", res)
+	if len(res) != 2 || res[0].Query != "floor-in-client" || res[1].Requests > 10 || res[1].Requests == 0 || res[0].Requests == 0 {
+		t.Errorf("results %+v; want the floor served in the client, and Q5 with at most 10 requests", res)
 	}
 }
 

@@ -38,13 +38,18 @@ type LoadConfig struct {
 	// beside it: on a shared machine whose speed drifts over a run, a
 	// ratio of two rates measured a minute apart moves with the drift.
 	Floor bool
+	// FloorURL is the base URL of a floor serving in its own process
+	// (ServeFloor, StartFloor); empty, the floor is served inside this
+	// process, which makes it faster than any server process can be
+	// (see StartFloor). Used with Floor.
+	FloorURL string
 	// Seed makes the drawn variables repeatable.
 	Seed uint64
 }
 
 // LoadResult is one query's measurement.
 type LoadResult struct {
-	Query    string        `json:"query"` // Q1 … Q5, or "floor"
+	Query    string        `json:"query"` // Q1 … Q5, "floor", or "floor-in-client" for a floor served in the client's process
 	Requests int           `json:"requests"`
 	Errors   int           `json:"errors"` // transport errors, non-200 answers, GraphQL errors
 	Elapsed  time.Duration `json:"elapsedNs"`
@@ -102,15 +107,21 @@ func Load(ctx context.Context, cfg LoadConfig) ([]LoadResult, error) {
 	var out []LoadResult
 	var f *floorTarget
 	if cfg.Floor {
-		floorURL, stop, err := serveLoopback(floorHandler())
-		if err != nil {
+		floorURL, name := cfg.FloorURL, "floor"
+		if floorURL == "" {
+			u, stop, err := serveLoopback(floorHandler())
+			if err != nil {
+				return nil, err
+			}
+			defer stop()
+			floorURL, name = u, "floor-in-client"
+		} else if err := checkLoopback(floorURL); err != nil {
 			return nil, err
 		}
-		defer stop()
 		// The floor is sent Q1's requests, so the client does the same
 		// work for it as for the real queries.
-		f = &floorTarget{url: floorURL + "/", q: Queries[0]}
-		f.q.Name = "floor"
+		f = &floorTarget{url: strings.TrimSuffix(floorURL, "/") + "/", q: Queries[0]}
+		f.q.Name = name
 		out = append(out, LoadResult{}) // the floor's row, filled in at the end
 	}
 	for _, q := range qs {
