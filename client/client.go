@@ -39,11 +39,12 @@ type Config struct {
 	// Atomic makes each batch all or nothing. The client's default is
 	// false: good records land and bad ones go to the rejects file.
 	Atomic bool
-	// Pipeline is how many batches may be in flight at once; 0 means 2.
+	// Pipeline is how many batches may be in flight at once; 0 means 4.
 	// With more than one, the calls form an import stream, which the
-	// server commits in order, so that the next batch travels and is
-	// checked while the previous one commits. 1 sends each batch after the
-	// previous one is answered.
+	// server commits in order, so that the next batches travel and are
+	// checked while the previous one commits, and those that are ready
+	// when their turn comes commit in one transaction. 1 sends each batch
+	// after the previous one is answered.
 	Pipeline int
 	// Retries bounds the attempts per batch after network errors and 5xx
 	// responses; 0 means 6.
@@ -144,7 +145,7 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		cfg.Retries = 6
 	}
 	if cfg.Pipeline <= 0 {
-		cfg.Pipeline = 2
+		cfg.Pipeline = 4
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}

@@ -87,15 +87,20 @@ func (p *prepared) apply(ctx context.Context, s domain.Store) (*domain.ImportRep
 		if err != nil {
 			return nil, err
 		}
-		for i, rec := range records {
-			if rec != nil {
-				results[i] = out[i]
-				failed = failed || out[i].Status == domain.ImportFailed
-			}
-		}
-		break
+		return p.reportWith(out, failed), nil
 	}
-	return report(results, p.opts, failed), nil
+}
+
+// reportWith merges phase 2's results, out, into the batch's report;
+// failed says whether a record has failed before phase 2 wrote.
+func (p *prepared) reportWith(out []domain.ImportResult, failed bool) *domain.ImportReport {
+	for i, rec := range p.records {
+		if rec != nil {
+			p.results[i] = out[i]
+			failed = failed || out[i].Status == domain.ImportFailed
+		}
+	}
+	return report(p.results, p.opts, failed)
 }
 
 // report counts the outcomes, after turning them into what was actually
@@ -153,26 +158,13 @@ func attempt(ctx context.Context, s domain.Store, records []*record, opts domain
 		return out, nil
 	}
 	err := s.Update(ctx, func(tx domain.Tx) error {
-		b := newBatch(tx, opts.OnConflict)
-		anyFailed, wrote := failed, false
-		for i, rec := range records {
-			if rec == nil {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			res, err := b.apply(rec)
-			if err != nil {
-				return err
-			}
-			out[i] = res
-			anyFailed = anyFailed || res.Status == domain.ImportFailed
-			wrote = wrote || res.Status == domain.ImportCreated || res.Status == domain.ImportUpdated
+		anyFailed, wrote, err := write(ctx, tx, records, opts, out)
+		if err != nil {
+			return err
 		}
 		// A transaction that wrote nothing is rolled back too: committing
 		// it would still cost a write and a sync of the database file.
-		if opts.DryRun || (opts.Atomic && anyFailed) || !wrote {
+		if opts.DryRun || (opts.Atomic && (failed || anyFailed)) || !wrote {
 			return errRollback
 		}
 		return nil
@@ -181,6 +173,28 @@ func attempt(ctx context.Context, s domain.Store, records []*record, opts domain
 		err = nil
 	}
 	return out, err
+}
+
+// write runs phase 2 for the non-nil records in tx, puts their results
+// in out by index, and says whether any failed and whether any wrote.
+func write(ctx context.Context, tx domain.Tx, records []*record, opts domain.ImportOptions, out []domain.ImportResult) (anyFailed, wrote bool, err error) {
+	b := newBatch(tx, opts.OnConflict)
+	for i, rec := range records {
+		if rec == nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return false, false, err
+		}
+		res, err := b.apply(rec)
+		if err != nil {
+			return false, false, err
+		}
+		out[i] = res
+		anyFailed = anyFailed || res.Status == domain.ImportFailed
+		wrote = wrote || res.Status == domain.ImportCreated || res.Status == domain.ImportUpdated
+	}
+	return anyFailed, wrote, nil
 }
 
 // batch is one attempt at phase 2 inside a write transaction. Its caches
@@ -393,4 +407,69 @@ func (b *batch) write(p *plan) (bool, error) {
 		changed = true
 	}
 	return changed, nil
+}
+
+// applyGroup runs phase 2 of consecutive calls of a stream, ps in stream
+// order, and returns the reports of the calls that completed, in order,
+// and the error of the first that did not (the calls after it did not
+// run). It first tries one write transaction for them all (group
+// commit): a batch's cost at commit is mostly per page it dirties, and
+// consecutive batches dirty many of the same pages, so two batches
+// committed together cost much less than two commits. Importing them in
+// one transaction, in order, gives what importing them one after another
+// gives, unless a call must not commit whole: a record that the store
+// refuses after writing began, an atomic call with a failed record, an
+// error. Then that transaction is rolled back and the calls run one by
+// one, as they would have without grouping.
+func applyGroup(ctx context.Context, s domain.Store, ps []*prepared) ([]*domain.ImportReport, error) {
+	if len(ps) > 1 {
+		if reps, ok := applyTogether(ctx, s, ps); ok {
+			return reps, nil
+		}
+	}
+	reps := make([]*domain.ImportReport, 0, len(ps))
+	for _, p := range ps {
+		rep, err := p.apply(ctx, s)
+		if err != nil {
+			return reps, err
+		}
+		reps = append(reps, rep)
+	}
+	return reps, nil
+}
+
+// errSplit rolls back a group's transaction that cannot commit whole.
+var errSplit = errors.New("importer: run the group's calls one by one")
+
+// applyTogether runs ps in one write transaction, and reports false,
+// having written nothing, when they cannot commit together. No call in
+// ps is a dry run.
+func applyTogether(ctx context.Context, s domain.Store, ps []*prepared) ([]*domain.ImportReport, bool) {
+	outs := make([][]domain.ImportResult, len(ps))
+	err := s.Update(ctx, func(tx domain.Tx) error {
+		wroteAny := false
+		for i, p := range ps {
+			outs[i] = make([]domain.ImportResult, len(p.records))
+			anyFailed, wrote, err := write(ctx, tx, p.records, p.opts, outs[i])
+			if err != nil {
+				return err
+			}
+			if p.opts.Atomic && (p.failed || anyFailed) {
+				return errSplit
+			}
+			wroteAny = wroteAny || wrote
+		}
+		if !wroteAny {
+			return errRollback // nothing to commit: spare the sync
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return nil, false
+	}
+	reps := make([]*domain.ImportReport, len(ps))
+	for i, p := range ps {
+		reps[i] = p.reportWith(outs[i], p.failed)
+	}
+	return reps, true
 }

@@ -32,6 +32,12 @@ import (
 // stream: the client sends it again with the same Seq. A call repeated
 // after it produced a report (its answer was lost) gets that report again
 // instead of running twice, as long as the stream remembers it.
+//
+// Calls that are ready when their turn comes commit together: the call
+// whose turn it is takes the calls that follow it in the stream and wait
+// with phase 1 done (at most groupRecords records in all), runs their
+// phase 2 in one write transaction (applyGroup) and answers each; a
+// client with more than two calls in flight gets group commit.
 
 // Stream limits. They bound the sequencer's memory whatever clients do.
 const (
@@ -43,13 +49,18 @@ const (
 	// least recently used is forgotten.
 	maxStreams = 64
 	// rememberedReports is how many of a stream's latest reports are kept
-	// for repeated calls: twice what the client keeps in flight by
+	// for repeated calls: as many as the client keeps in flight by
 	// default. A repeat of an older call is a CONFLICT, after which the
-	// client starts a new stream. With at most 5,000 results a report,
+	// client starts a new stream (slower, never wrong). With at most
+	// 5,000 results a report,
 	// the reports of all streams stay under about 100 MB.
 	rememberedReports = 4
 	// maxStreamName bounds a stream's name.
 	maxStreamName = 128
+	// groupRecords bounds the records of the calls one transaction
+	// commits together: past three or four batches of 1,000 the saving
+	// flattens while the transaction's memory keeps growing.
+	groupRecords = 4000
 )
 
 // Sequencer orders the calls of import streams. Its zero value is not
@@ -66,8 +77,34 @@ type stream struct {
 	next    int                          // the Seq whose turn it is
 	busy    bool                         // the call with Seq next is running
 	reports map[int]*domain.ImportReport // the latest reports, by Seq
+	ready   map[int]*call                // calls past phase 1 waiting for their turn, by Seq
 	wake    chan struct{}                // closed when next or busy changes
 	used    time.Time
+}
+
+// call is a call of a stream past phase 1.
+type call struct {
+	seq int
+	p   *prepared
+	// taken says that the call running its turn has taken this one into
+	// its group, and done is made for that group: it receives this call's
+	// outcome, or is closed when the group stopped before this call, which
+	// then waits for its turn again. Under q.mu.
+	taken bool
+	done  chan outcome
+}
+
+// outcome is what turn answers a call that does not run a group itself,
+// and what a group's call gets from the call that ran the group.
+type outcome struct {
+	rep      *domain.ImportReport
+	repeated bool // rep is the remembered report of an earlier run
+}
+
+// groupable says whether the call may commit with others: a dry run
+// never commits, and an atomic batch with a failed record writes nothing.
+func (c *call) groupable() bool {
+	return !c.p.opts.DryRun && !(c.p.opts.Atomic && c.p.failed)
 }
 
 // NewSequencer returns a sequencer whose calls wait at most wait for their
@@ -96,13 +133,24 @@ func (q *Sequencer) Import(ctx context.Context, s domain.Store, recs []domain.St
 	if err != nil {
 		return nil, false, err
 	}
-	st, rep, err := q.turn(ctx, seq)
-	if rep != nil || err != nil {
-		return rep, rep != nil, err
+	c := &call{seq: seq.Seq, p: p}
+	st, group, out, err := q.turn(ctx, seq.Stream, c)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case out != nil: // answered before, or run in another call's group
+		return out.rep, out.repeated, nil
 	}
-	rep, err = p.apply(ctx, s)
-	q.finish(seq, st, rep)
-	return rep, false, err
+	ps := make([]*prepared, len(group))
+	for i, g := range group {
+		ps[i] = g.p
+	}
+	reps, err := applyGroup(ctx, s, ps)
+	q.finish(seq.Stream, st, group, reps)
+	if len(reps) == 0 {
+		return nil, false, err
+	}
+	return reps[0], false, nil
 }
 
 func checkSequence(seq domain.ImportSequence) error {
@@ -124,35 +172,57 @@ func turnConflict(format string, args ...any) error {
 	return e
 }
 
-// turn waits until it is seq's turn and marks the stream busy, or returns
-// the report seq already produced. The caller that gets neither a report
-// nor an error must call finish with the stream.
-func (q *Sequencer) turn(ctx context.Context, seq domain.ImportSequence) (*stream, *domain.ImportReport, error) {
+// turn waits until it is c's turn in the stream named name, marks the
+// stream busy and returns it with the group c runs: c and the calls that
+// follow it, ready. Otherwise it returns c's outcome (the report c
+// already produced, or what it got in another call's group) or an
+// error. The caller that gets a group must call finish with it.
+func (q *Sequencer) turn(ctx context.Context, name string, c *call) (st *stream, group []*call, out *outcome, err error) {
 	var timeout <-chan time.Time
 	for {
 		q.mu.Lock()
-		st := q.streams[seq.Stream]
-		if st == nil {
-			if seq.Seq != 0 {
-				q.mu.Unlock()
-				return nil, nil, turnConflict("import stream %q is unknown here (the server restarted or forgot it); send this batch again as call 0 of a new stream", seq.Stream)
+		if c.taken {
+			// Another call runs c in its group: wait for the outcome,
+			// however long the group takes.
+			done := c.done
+			q.mu.Unlock()
+			select {
+			case o, ok := <-done:
+				if !ok {
+					continue // the group stopped before c
+				}
+				return nil, nil, &o, nil
+			case <-ctx.Done():
+				return nil, nil, nil, ctx.Err()
 			}
-			st = q.add(seq.Stream)
+		}
+		st = q.streams[name]
+		if st == nil {
+			if c.seq != 0 {
+				q.mu.Unlock()
+				return nil, nil, nil, turnConflict("import stream %q is unknown here (the server restarted or forgot it); send this batch again as call 0 of a new stream", name)
+			}
+			st = q.add(name)
 		}
 		st.used = q.now()
-		if rep, ok := st.reports[seq.Seq]; ok {
+		if rep, ok := st.reports[c.seq]; ok {
 			q.mu.Unlock()
-			return nil, rep, nil
+			return nil, nil, &outcome{rep: rep, repeated: true}, nil
 		}
-		if seq.Seq < st.next {
+		if c.seq < st.next {
 			q.mu.Unlock()
-			return nil, nil, turnConflict("call %d of import stream %q was answered and is forgotten; start a new stream", seq.Seq, seq.Stream)
+			return nil, nil, nil, turnConflict("call %d of import stream %q was answered and is forgotten; start a new stream", c.seq, name)
 		}
-		if seq.Seq == st.next && !st.busy {
+		if c.seq == st.next && !st.busy {
 			st.busy = true
+			if st.ready[c.seq] == c {
+				delete(st.ready, c.seq)
+			}
+			group = q.gather(st, c)
 			q.mu.Unlock()
-			return st, nil, nil
+			return st, group, nil, nil
 		}
+		st.ready[c.seq] = c
 		wake := st.wake
 		q.mu.Unlock()
 
@@ -163,27 +233,73 @@ func (q *Sequencer) turn(ctx context.Context, seq domain.ImportSequence) (*strea
 		}
 		select {
 		case <-wake:
+			continue
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			err = ctx.Err()
 		case <-timeout:
-			return nil, nil, turnConflict("call %d of import stream %q waited %s for call %d; send the batches from the oldest unanswered one again on a new stream", seq.Seq, seq.Stream, q.wait, seq.Seq-1)
+			err = turnConflict("call %d of import stream %q waited %s for call %d; send the batches from the oldest unanswered one again on a new stream", c.seq, name, q.wait, c.seq-1)
 		}
+		q.mu.Lock()
+		if c.taken {
+			// Taken just now: the group runs it whatever this call
+			// answers; its outcome is what the client should get.
+			q.mu.Unlock()
+			timeout = nil
+			continue
+		}
+		if st.ready[c.seq] == c {
+			delete(st.ready, c.seq)
+		}
+		q.mu.Unlock()
+		return nil, nil, nil, err
 	}
 }
 
-// finish ends seq's turn. A report advances the stream and is remembered;
-// nil (the call failed) leaves the turn to a repeat of the call.
-func (q *Sequencer) finish(seq domain.ImportSequence, st *stream, rep *domain.ImportReport) {
+// gather takes into lead's group the calls that follow it in st and are
+// ready, up to groupRecords records in all. The caller holds q.mu.
+func (q *Sequencer) gather(st *stream, lead *call) []*call {
+	group := []*call{lead}
+	if !lead.groupable() {
+		return group
+	}
+	n := len(lead.p.records)
+	for next := lead.seq + 1; ; next++ {
+		c := st.ready[next]
+		if c == nil || !c.groupable() || n+len(c.p.records) > groupRecords {
+			return group
+		}
+		n += len(c.p.records)
+		delete(st.ready, next)
+		c.taken, c.done = true, make(chan outcome, 1)
+		group = append(group, c)
+	}
+}
+
+// finish ends the turn of group[0], which ran group: reps are the reports
+// of the calls that completed, in order. They advance the stream and are
+// remembered. The other calls of the group wait for their turn again:
+// the first of them failed as a whole, and its turn comes at once (or,
+// when it is group[0], with a repeat of it).
+func (q *Sequencer) finish(name string, st *stream, group []*call, reps []*domain.ImportReport) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.streams[seq.Stream] != st {
-		return // forgotten while running: nothing waits on it
+	for i, c := range group[1:] {
+		if i+1 < len(reps) {
+			c.done <- outcome{rep: reps[i+1]}
+		} else {
+			c.taken = false
+			close(c.done)
+		}
+	}
+	if q.streams[name] != st {
+		return // forgotten while running: nothing else waits on it
 	}
 	st.busy = false
-	if rep != nil {
-		st.reports[seq.Seq] = rep
-		delete(st.reports, seq.Seq-rememberedReports)
-		st.next = seq.Seq + 1
+	for i, rep := range reps {
+		seq := group[i].seq
+		st.reports[seq] = rep
+		delete(st.reports, seq-rememberedReports)
+		st.next = seq + 1
 	}
 	close(st.wake)
 	st.wake = make(chan struct{})
@@ -209,7 +325,7 @@ func (q *Sequencer) add(name string) *stream {
 	if len(q.streams) >= maxStreams && lru != "" {
 		q.forget(lru, q.streams[lru])
 	}
-	st := &stream{reports: make(map[int]*domain.ImportReport), wake: make(chan struct{}), used: now}
+	st := &stream{reports: make(map[int]*domain.ImportReport), ready: make(map[int]*call), wake: make(chan struct{}), used: now}
 	q.streams[name] = st
 	return st
 }

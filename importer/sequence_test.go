@@ -190,3 +190,202 @@ func wantSequenceConflict(t *testing.T, what string, err error) {
 		t.Errorf("%s: conflict without a message", what)
 	}
 }
+
+// countingStore counts write transactions, and runs before (if set) at
+// the start of each.
+type countingStore struct {
+	domain.Store
+	before func(n int) // n counts from 1
+
+	mu      sync.Mutex
+	updates int
+}
+
+func (s *countingStore) Update(ctx context.Context, fn func(domain.Tx) error) error {
+	s.mu.Lock()
+	s.updates++
+	n := s.updates
+	s.mu.Unlock()
+	if s.before != nil {
+		s.before(n)
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// count returns the write transactions begun since the last call.
+func (s *countingStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.updates
+	s.updates = 0
+	return n
+}
+
+// startWaiting starts calls from..to-1 of the stream, the last first, and
+// returns once all of them wait for their turn with phase 1 done. Their
+// reports and errors land in reps and errs when done is waited on.
+func startWaiting(t *testing.T, q *importer.Sequencer, s domain.Store, stream string, batches [][]domain.StatementImport,
+	opts func(seq int) domain.ImportOptions, from, to int, reps []*domain.ImportReport, errs []error) *sync.WaitGroup {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := to - 1; i >= from; i-- {
+		wg.Go(func() {
+			var repeated bool
+			reps[i], repeated, errs[i] = q.Import(t.Context(), s, batches[i], opts(i))
+			if repeated {
+				errs[i] = fmt.Errorf("call %d reported as repeated", i)
+			}
+		})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for q.Waiting(stream) < to-from {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls waiting, want %d", q.Waiting(stream), to-from)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return &wg
+}
+
+// Calls that wait ready when their turn comes commit in one transaction
+// (group commit), with the reports and the store of a serial import.
+func TestSequencerGroupsReadyCalls(t *testing.T) {
+	const n = 4
+	batches := streamBatches(n)
+	serial := newStore(t)
+	var want []*domain.ImportReport
+	for _, b := range batches {
+		want = append(want, run(t, serial, b, atomic))
+	}
+
+	s := &countingStore{Store: newStore(t)}
+	q := importer.NewSequencer(time.Minute)
+	reps := make([]*domain.ImportReport, n)
+	errs := make([]error, n)
+	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], seqOpts("run", 0)) // a stream starts alone
+	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
+	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
+	s.count()
+	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1)) // its turn, with 2 and 3 ready
+	later.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := s.count(); got != 1 {
+		t.Errorf("calls 1-3 ran in %d write transactions, want 1", got)
+	}
+	for i := range n {
+		if got, w := describe(reps[i]), describe(want[i]); got != w {
+			t.Errorf("call %d reported %s, want %s as in a serial import", i, got, w)
+		}
+	}
+	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
+		t.Errorf("export after the group differs from a serial import:\n%s\nwant\n%s", got, w)
+	}
+}
+
+// A group whose atomic call fails a record in phase 2 cannot commit
+// whole: its transaction is rolled back and the calls run one by one,
+// with the outcome of a serial import (the atomic call writes nothing).
+func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
+	const n = 4
+	batches := streamBatches(n)
+	// Call 2 refuses to change a stored statement: its shared record,
+	// stored by call 1 with other text, fails, and so the whole call.
+	opts := func(i int) domain.ImportOptions {
+		o := seqOpts("run", i)
+		if i == 2 {
+			o.OnConflict = domain.OnConflictFail
+		}
+		return o
+	}
+	serial := newStore(t)
+	var want []*domain.ImportReport
+	for i, b := range batches {
+		o := opts(i)
+		o.Sequence = nil
+		want = append(want, run(t, serial, b, o))
+	}
+	if want[2].Failed != 1 || want[2].Skipped != 1 {
+		t.Fatalf("serial call 2 reported %s, want a failed and a skipped record", describe(want[2]))
+	}
+
+	s := &countingStore{Store: newStore(t)}
+	q := importer.NewSequencer(time.Minute)
+	reps := make([]*domain.ImportReport, n)
+	errs := make([]error, n)
+	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
+	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
+	s.count()
+	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
+	later.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := s.count(); got != 4 {
+		t.Errorf("calls 1-3 ran in %d write transactions, want the group's and then one each", got)
+	}
+	for i := range n {
+		if got, w := describe(reps[i]), describe(want[i]); got != w {
+			t.Errorf("call %d reported %s, want %s as in a serial import", i, got, w)
+		}
+	}
+	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
+		t.Errorf("export after the split group differs from a serial import:\n%s\nwant\n%s", got, w)
+	}
+}
+
+// When the call running a group fails as a whole, the calls it took wait
+// for their turn again: they run once the failed call is sent again and
+// succeeds, and are not answered as repeats.
+func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
+	const n = 4
+	batches := streamBatches(n)
+	serial := newStore(t)
+	for _, b := range batches {
+		run(t, serial, b, atomic)
+	}
+
+	s := &countingStore{Store: newStore(t)}
+	q := importer.NewSequencer(time.Minute)
+	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
+	reps := make([]*domain.ImportReport, n)
+	errs := make([]error, n)
+	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
+	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	s.before = func(int) { cancel() } // the client of call 1 goes away as its group starts
+	if _, _, err := q.Import(ctx, s, batches[1], opts(1)); err == nil {
+		t.Fatal("call 1 succeeded with its context cancelled")
+	}
+	s.before = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for q.Waiting("run") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls wait after the failed group, want calls 2 and 3", q.Waiting("run"))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := len(statements(t, s)); got != 2 {
+		t.Fatalf("%d statements after the failed group, want call 0's 2", got)
+	}
+	s.count()
+	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
+	later.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := s.count(); got != 1 {
+		t.Errorf("calls 1-3 sent again ran in %d write transactions, want 1", got)
+	}
+	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
+		t.Errorf("export differs from a serial import:\n%s\nwant\n%s", got, w)
+	}
+}
