@@ -2285,8 +2285,9 @@ input ImportOptions {
   atomic: Boolean = true
   """
   Makes this call one of an import stream, so that a client may send the
-  next batch before this one is answered: the calls of a stream commit in
-  the order of their seq, as if sent one after another.
+  next batches before this one is answered: the calls of a stream commit in
+  the order of their seq, as if sent one after another (calls that are
+  ready together commit in one transaction).
   """
   sequence: ImportSequence
 }
