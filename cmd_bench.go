@@ -62,7 +62,7 @@ in use (runtime/metrics, not RSS).
 	seed := fs.Uint64("seed", 1, "generator seed")
 	chrono := fs.Bool("chronological", false, "import the statements in date order, as an archive would be")
 	batch := fs.Int("batch", 1000, "records per importStatements call")
-	pipeline := fs.Int("pipeline", 4, "batches in flight at once (the import client's --pipeline)")
+	pipeline := fs.Int("pipeline", 3, "batches in flight at once (the import client's --pipeline)")
 	db := fs.String("db", "", "keep the database in this new `file` (for bench query); default a temporary file, removed")
 	progress := fs.Bool("progress", false, "show the import client's progress on stderr")
 	asJSON := fs.Bool("json", false, "print the result as JSON")

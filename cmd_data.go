@@ -121,7 +121,7 @@ Exits 1 when any record failed.
 	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` (env PARLEY_URL)")
 	token := fs.String("token", getenv("PARLEY_TOKEN"), "API `token` sent as a bearer token (env PARLEY_TOKEN)")
 	batch := fs.Int("batch", 1000, "records per request")
-	pipeline := fs.Int("pipeline", 4, "batches in flight at once; the server commits them in order, those that are ready together (1: wait for each answer)")
+	pipeline := fs.Int("pipeline", 3, "batches in flight at once; the server commits them in order, those that are ready together (1: wait for each answer)")
 	dry := fs.Bool("dry-run", false, "validate and report; write nothing")
 	atomic := fs.Bool("atomic", false, "make each batch all or nothing")
 	onConflict := fs.String("on-conflict", "", "UPDATE (server default), SKIP or FAIL")

@@ -39,7 +39,7 @@ type Config struct {
 	// Atomic makes each batch all or nothing. The client's default is
 	// false: good records land and bad ones go to the rejects file.
 	Atomic bool
-	// Pipeline is how many batches may be in flight at once; 0 means 4.
+	// Pipeline is how many batches may be in flight at once; 0 means 3.
 	// With more than one, the calls form an import stream, which the
 	// server commits in order, so that the next batches travel and are
 	// checked while the previous one commits, and those that are ready
@@ -145,7 +145,7 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		cfg.Retries = 6
 	}
 	if cfg.Pipeline <= 0 {
-		cfg.Pipeline = 4
+		cfg.Pipeline = 3
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
