@@ -186,7 +186,9 @@ server process can. Only loopback URLs are taken.
 		if err != nil {
 			return fmt.Errorf("starting the floor server: %w", err)
 		}
-		u, stop, err := bench.StartFloor(exec.CommandContext(ctx, self, "bench", "floor", "--addr", "127.0.0.1:0", "--until-eof"))
+		cmd := exec.CommandContext(ctx, self, "bench", "floor", "--addr", "127.0.0.1:0", "--until-eof")
+		cmd.Stderr = stderr // what the floor says when it cannot serve
+		u, stop, err := bench.StartFloor(cmd)
 		if err != nil {
 			return err
 		}

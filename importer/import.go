@@ -158,7 +158,7 @@ func attempt(ctx context.Context, s domain.Store, records []*record, opts domain
 		return out, nil
 	}
 	err := s.Update(ctx, func(tx domain.Tx) error {
-		anyFailed, wrote, err := write(ctx, tx, records, opts, out)
+		anyFailed, wrote, err := writeRecords(ctx, tx, records, opts, out)
 		if err != nil {
 			return err
 		}
@@ -175,9 +175,9 @@ func attempt(ctx context.Context, s domain.Store, records []*record, opts domain
 	return out, err
 }
 
-// write runs phase 2 for the non-nil records in tx, puts their results
+// writeRecords runs phase 2 for the non-nil records in tx, puts their results
 // in out by index, and says whether any failed and whether any wrote.
-func write(ctx context.Context, tx domain.Tx, records []*record, opts domain.ImportOptions, out []domain.ImportResult) (anyFailed, wrote bool, err error) {
+func writeRecords(ctx context.Context, tx domain.Tx, records []*record, opts domain.ImportOptions, out []domain.ImportResult) (anyFailed, wrote bool, err error) {
 	b := newBatch(tx, opts.OnConflict)
 	for i, rec := range records {
 		if rec == nil {
@@ -450,7 +450,7 @@ func applyTogether(ctx context.Context, s domain.Store, ps []*prepared) ([]*doma
 		wroteAny := false
 		for i, p := range ps {
 			outs[i] = make([]domain.ImportResult, len(p.records))
-			anyFailed, wrote, err := write(ctx, tx, p.records, p.opts, outs[i])
+			anyFailed, wrote, err := writeRecords(ctx, tx, p.records, p.opts, outs[i])
 			if err != nil {
 				return err
 			}
