@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -387,5 +388,67 @@ func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
 	}
 	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
 		t.Errorf("export differs from a serial import:\n%s\nwant\n%s", got, w)
+	}
+}
+
+// However calls arrive and group, a stream gives the reports and the
+// store of a serial import: calls sent at once in a shuffled order, some
+// atomic with a record that fails in phase 2 (their group must split),
+// some not atomic, some dry runs (never grouped).
+func TestSequencerGroupsAreSerial(t *testing.T) {
+	const n = 16
+	batches := streamBatches(n)
+	opts := func(i int) domain.ImportOptions {
+		o := seqOpts("run", i)
+		switch {
+		case i == 4:
+			o.OnConflict = domain.OnConflictFail // the shared record fails: an atomic call writes nothing
+		case i == 6 || i == 12:
+			o.DryRun = true
+		case i%3 == 0:
+			o.Atomic = false
+			o.OnConflict = domain.OnConflictFail // the shared record fails, the other lands
+		}
+		return o
+	}
+	serial := newStore(t)
+	var want []string
+	for i, b := range batches {
+		o := opts(i)
+		o.Sequence = nil
+		want = append(want, describe(run(t, serial, b, o)))
+	}
+
+	grouped := false
+	for round := range 5 {
+		s := &countingStore{Store: newStore(t)}
+		q := importer.NewSequencer(time.Minute)
+		reps := make([]*domain.ImportReport, n)
+		errs := make([]error, n)
+		reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
+		order := rand.New(rand.NewPCG(uint64(round), 7)).Perm(n - 1)
+		var wg sync.WaitGroup
+		for _, k := range order {
+			i := k + 1
+			wg.Go(func() { reps[i], _, errs[i] = q.Import(t.Context(), s, batches[i], opts(i)) })
+		}
+		wg.Wait()
+		// Without groups each of calls 1 to 15 takes a transaction of
+		// its own (a dry run's is rolled back).
+		grouped = grouped || s.count() < n-1
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("round %d, call %d: %v", round, i, errs[i])
+			}
+			if got := describe(reps[i]); got != want[i] {
+				t.Errorf("round %d, call %d reported %s, want %s as in a serial import", round, i, got, want[i])
+			}
+		}
+		if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
+			t.Errorf("round %d: export differs from a serial import:\n%s\nwant\n%s", round, got, w)
+		}
+	}
+	if !grouped {
+		t.Error("no round grouped calls: the test did not exercise group commit")
 	}
 }
