@@ -109,6 +109,7 @@ type observability struct {
 	latency     *prometheus.HistogramVec
 	errors      *prometheus.CounterVec
 	imported    *prometheus.CounterVec
+	groups      prometheus.Histogram
 	subsOpen    *prometheus.GaugeVec
 	subsDropped *prometheus.CounterVec
 
@@ -185,6 +186,11 @@ func newObservability(dbPath string, slowQuery time.Duration) *observability {
 			Name: "parley_imported_records_total",
 			Help: "Records processed by importStatements (dry runs excluded), by result status.",
 		}, []string{"status"}),
+		groups: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parley_import_group_calls",
+			Help:    "Calls of an import stream committed in one write transaction (group commit); 1 for a call that ran alone.",
+			Buckets: []float64{1, 2, 3, 4, 6, 8},
+		}),
 		subsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "parley_subscriptions_open",
 			Help: "Open GraphQL subscriptions by field.",
@@ -194,7 +200,7 @@ func newObservability(dbPath string, slowQuery time.Duration) *observability {
 			Help: "Subscriptions ended because they fell too far behind, by field.",
 		}, []string{"field"}),
 	}
-	o.reg.MustRegister(o.http, o.ops, o.latency, o.errors, o.imported, o.subsOpen, o.subsDropped,
+	o.reg.MustRegister(o.http, o.ops, o.latency, o.errors, o.imported, o.groups, o.subsOpen, o.subsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bi := readBuildInfo()
 	o.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -284,6 +290,9 @@ func (o *observability) label(name string) string {
 func (o *observability) Imported(status domain.ImportStatus, n int) {
 	o.imported.WithLabelValues(string(status)).Add(float64(n))
 }
+
+// ImportGroup implements graph.Observer.
+func (o *observability) ImportGroup(calls int) { o.groups.Observe(float64(calls)) }
 
 // Subscription implements graph.Observer.
 func (o *observability) Subscription(field string, ev graph.SubscriptionEvent) {

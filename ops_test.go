@@ -151,6 +151,8 @@ func TestMetrics(t *testing.T) {
 		{`parley_graphql_errors_total{code="BAD_USER_INPUT"}`, 1},
 		{`parley_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}`, 1},
 		{`parley_imported_records_total{status="CREATED"}`, 2}, // not the dry run, the streamed call once
+		{`parley_import_group_calls_count`, 1},                 // the streamed call, alone
+		{`parley_import_group_calls_bucket{le="1"}`, 1},
 		{`parley_http_requests_total{code="200",route="/graphql"}`, 8},
 		{`parley_subscriptions_open{field="statementAdded"}`, 0},
 		{`parley_database_size_bytes`, -1},

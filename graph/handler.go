@@ -77,7 +77,9 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords, imports: importer.NewSequencer(0), obs: obs}
+	imports := importer.NewSequencer(0)
+	imports.ObserveGroups(obs.ImportGroup)
+	res := &Resolver{Store: store, MaxImportRecords: opts.MaxImportRecords, imports: imports, obs: obs}
 	if n, ok := store.(domain.Notifier); ok {
 		res.live = newHub(n, opts.SubscriptionBuffer, obs)
 	}

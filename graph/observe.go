@@ -25,6 +25,9 @@ type Observer interface {
 	// Imported reports records that importStatements wrote (or skipped,
 	// or rejected), by status; dry runs are not reported.
 	Imported(status domain.ImportStatus, n int)
+	// ImportGroup reports the calls of an import stream that one write
+	// transaction committed together: 1 for a call that ran alone.
+	ImportGroup(calls int)
 	// Subscription reports that a subscription to field started, ended,
 	// or was dropped for falling behind (then it also ends).
 	Subscription(field string, ev SubscriptionEvent)
@@ -63,6 +66,7 @@ type nopObserver struct{}
 
 func (nopObserver) Operation(context.Context, OperationInfo) {}
 func (nopObserver) Imported(domain.ImportStatus, int)        {}
+func (nopObserver) ImportGroup(int)                          {}
 func (nopObserver) Subscription(string, SubscriptionEvent)   {}
 
 // observeResponses is the response interceptor that reports operations.

@@ -421,9 +421,15 @@ func (b *batch) write(p *plan) (bool, error) {
 // refuses after writing began, an atomic call with a failed record, an
 // error. Then that transaction is rolled back and the calls run one by
 // one, as they would have without grouping.
-func applyGroup(ctx context.Context, s domain.Store, ps []*prepared) ([]*domain.ImportReport, error) {
+// observe, when not nil, is told the size of each group that ran: len(ps)
+// when they ran together, 1 for each call run alone.
+func applyGroup(ctx context.Context, s domain.Store, ps []*prepared, observe func(calls int)) ([]*domain.ImportReport, error) {
+	if observe == nil {
+		observe = func(int) {}
+	}
 	if len(ps) > 1 {
 		if reps, ok := applyTogether(ctx, s, ps); ok {
+			observe(len(ps))
 			return reps, nil
 		}
 	}
@@ -433,6 +439,7 @@ func applyGroup(ctx context.Context, s domain.Store, ps []*prepared) ([]*domain.
 		if err != nil {
 			return reps, err
 		}
+		observe(1)
 		reps = append(reps, rep)
 	}
 	return reps, nil

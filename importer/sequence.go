@@ -66,8 +66,9 @@ const (
 // Sequencer orders the calls of import streams. Its zero value is not
 // ready; use NewSequencer. It is safe for concurrent use.
 type Sequencer struct {
-	wait time.Duration
-	now  func() time.Time
+	wait  time.Duration
+	now   func() time.Time
+	group func(calls int) // ObserveGroups
 
 	mu      sync.Mutex
 	streams map[string]*stream
@@ -145,13 +146,18 @@ func (q *Sequencer) Import(ctx context.Context, s domain.Store, recs []domain.St
 	for i, g := range group {
 		ps[i] = g.p
 	}
-	reps, err := applyGroup(ctx, s, ps)
+	reps, err := applyGroup(ctx, s, ps, q.group)
 	q.finish(seq.Stream, st, group, reps)
 	if len(reps) == 0 {
 		return nil, false, err
 	}
 	return reps[0], false, nil
 }
+
+// ObserveGroups makes the sequencer call f with the number of calls of
+// each group it ran (1 for a call that ran alone, or whose group could not
+// commit whole and ran one by one). Call it before the first Import.
+func (q *Sequencer) ObserveGroups(f func(calls int)) { q.group = f }
 
 func checkSequence(seq domain.ImportSequence) error {
 	switch {

@@ -261,6 +261,8 @@ func TestSequencerGroupsReadyCalls(t *testing.T) {
 
 	s := &countingStore{Store: newStore(t)}
 	q := importer.NewSequencer(time.Minute)
+	var groups []int
+	q.ObserveGroups(func(calls int) { groups = append(groups, calls) }) // called by the call running its turn, one at a time
 	reps := make([]*domain.ImportReport, n)
 	errs := make([]error, n)
 	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], seqOpts("run", 0)) // a stream starts alone
@@ -276,6 +278,9 @@ func TestSequencerGroupsReadyCalls(t *testing.T) {
 	}
 	if got := s.count(); got != 1 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want 1", got)
+	}
+	if !slices.Equal(groups, []int{1, 3}) {
+		t.Errorf("groups observed %v, want [1 3]: call 0 alone, then calls 1-3", groups)
 	}
 	for i := range n {
 		if got, w := describe(reps[i]), describe(want[i]); got != w {
