@@ -238,14 +238,53 @@ func startWaiting(t *testing.T, q *importer.Sequencer, s domain.Store, stream st
 			}
 		})
 	}
+	waitForWaiting(t, q, stream, to-from)
+	return &wg
+}
+
+// waitForWaiting returns once n calls of the stream wait for their turn
+// with phase 1 done.
+func waitForWaiting(t *testing.T, q *importer.Sequencer, stream string, n int) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for q.Waiting(stream) < to-from {
+	for q.Waiting(stream) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d calls waiting, want %d", q.Waiting(stream), to-from)
+			t.Fatalf("%d calls of stream %q waiting, want %d", q.Waiting(stream), stream, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return &wg
+}
+
+// importSerially imports the batches one call after another, each with
+// opts(i) without a stream, into a new store: the reference a stream's
+// outcome must equal.
+func importSerially(t *testing.T, batches [][]domain.StatementImport, opts func(i int) domain.ImportOptions) (domain.Store, []*domain.ImportReport) {
+	t.Helper()
+	s := newStore(t)
+	var reps []*domain.ImportReport
+	for i, b := range batches {
+		o := opts(i)
+		o.Sequence = nil
+		reps = append(reps, run(t, s, b, o))
+	}
+	return s, reps
+}
+
+// wantSerial fails the test unless every call succeeded with the report
+// of the serial import, want, and s ended up as serial.
+func wantSerial(t *testing.T, what string, reps []*domain.ImportReport, errs []error, want []*domain.ImportReport, s, serial domain.Store) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: call %d: %v", what, i, err)
+		}
+		if got, w := describe(reps[i]), describe(want[i]); got != w {
+			t.Errorf("%s: call %d reported\n%s\nwant, as in a serial import,\n%s", what, i, got, w)
+		}
+	}
+	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
+		t.Errorf("%s: export differs from a serial import:\n%s\nwant\n%s", what, got, w)
+	}
 }
 
 // Calls that wait ready when their turn comes commit in one transaction
@@ -253,11 +292,8 @@ func startWaiting(t *testing.T, q *importer.Sequencer, s domain.Store, stream st
 func TestSequencerGroupsReadyCalls(t *testing.T) {
 	const n = 4
 	batches := streamBatches(n)
-	serial := newStore(t)
-	var want []*domain.ImportReport
-	for _, b := range batches {
-		want = append(want, run(t, serial, b, atomic))
-	}
+	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
+	serial, want := importSerially(t, batches, opts)
 
 	s := &countingStore{Store: newStore(t)}
 	q := importer.NewSequencer(time.Minute)
@@ -265,30 +301,17 @@ func TestSequencerGroupsReadyCalls(t *testing.T) {
 	q.ObserveGroups(func(calls int) { groups = append(groups, calls) }) // called by the call running its turn, one at a time
 	reps := make([]*domain.ImportReport, n)
 	errs := make([]error, n)
-	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], seqOpts("run", 0)) // a stream starts alone
-	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
+	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0)) // a stream starts alone
 	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
 	s.count()
 	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1)) // its turn, with 2 and 3 ready
 	later.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
+	wantSerial(t, "the group", reps, errs, want, s, serial)
 	if got := s.count(); got != 1 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want 1", got)
 	}
 	if !slices.Equal(groups, []int{1, 3}) {
 		t.Errorf("groups observed %v, want [1 3]: call 0 alone, then calls 1-3", groups)
-	}
-	for i := range n {
-		if got, w := describe(reps[i]), describe(want[i]); got != w {
-			t.Errorf("call %d reported %s, want %s as in a serial import", i, got, w)
-		}
-	}
-	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
-		t.Errorf("export after the group differs from a serial import:\n%s\nwant\n%s", got, w)
 	}
 }
 
@@ -307,13 +330,7 @@ func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
 		}
 		return o
 	}
-	serial := newStore(t)
-	var want []*domain.ImportReport
-	for i, b := range batches {
-		o := opts(i)
-		o.Sequence = nil
-		want = append(want, run(t, serial, b, o))
-	}
+	serial, want := importSerially(t, batches, opts)
 	if want[2].Failed != 1 || want[2].Skipped != 1 {
 		t.Fatalf("serial call 2 reported %s, want a failed and a skipped record", describe(want[2]))
 	}
@@ -327,21 +344,9 @@ func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
 	s.count()
 	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
 	later.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
+	wantSerial(t, "the split group", reps, errs, want, s, serial)
 	if got := s.count(); got != 4 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want the group's and then one each", got)
-	}
-	for i := range n {
-		if got, w := describe(reps[i]), describe(want[i]); got != w {
-			t.Errorf("call %d reported %s, want %s as in a serial import", i, got, w)
-		}
-	}
-	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
-		t.Errorf("export after the split group differs from a serial import:\n%s\nwant\n%s", got, w)
 	}
 }
 
@@ -351,14 +356,11 @@ func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
 func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
 	const n = 4
 	batches := streamBatches(n)
-	serial := newStore(t)
-	for _, b := range batches {
-		run(t, serial, b, atomic)
-	}
+	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
+	serial, want := importSerially(t, batches, opts)
 
 	s := &countingStore{Store: newStore(t)}
 	q := importer.NewSequencer(time.Minute)
-	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
 	reps := make([]*domain.ImportReport, n)
 	errs := make([]error, n)
 	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
@@ -370,29 +372,16 @@ func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
 		t.Fatal("call 1 succeeded with its context cancelled")
 	}
 	s.before = nil
-	deadline := time.Now().Add(10 * time.Second)
-	for q.Waiting("run") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls wait after the failed group, want calls 2 and 3", q.Waiting("run"))
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitForWaiting(t, q, "run", 2) // calls 2 and 3, again
 	if got := len(statements(t, s)); got != 2 {
 		t.Fatalf("%d statements after the failed group, want call 0's 2", got)
 	}
 	s.count()
 	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
 	later.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
+	wantSerial(t, "after the failed group", reps, errs, want, s, serial)
 	if got := s.count(); got != 1 {
 		t.Errorf("calls 1-3 sent again ran in %d write transactions, want 1", got)
-	}
-	if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
-		t.Errorf("export differs from a serial import:\n%s\nwant\n%s", got, w)
 	}
 }
 
@@ -416,13 +405,7 @@ func TestSequencerGroupsAreSerial(t *testing.T) {
 		}
 		return o
 	}
-	serial := newStore(t)
-	var want []string
-	for i, b := range batches {
-		o := opts(i)
-		o.Sequence = nil
-		want = append(want, describe(run(t, serial, b, o)))
-	}
+	serial, want := importSerially(t, batches, opts)
 
 	grouped := false
 	for round := range 5 {
@@ -441,17 +424,7 @@ func TestSequencerGroupsAreSerial(t *testing.T) {
 		// Without groups each of calls 1 to 15 takes a transaction of
 		// its own (a dry run's is rolled back).
 		grouped = grouped || s.count() < n-1
-		for i := range n {
-			if errs[i] != nil {
-				t.Fatalf("round %d, call %d: %v", round, i, errs[i])
-			}
-			if got := describe(reps[i]); got != want[i] {
-				t.Errorf("round %d, call %d reported %s, want %s as in a serial import", round, i, got, want[i])
-			}
-		}
-		if got, w := export(t, s), export(t, serial); !bytes.Equal(got, w) {
-			t.Errorf("round %d: export differs from a serial import:\n%s\nwant\n%s", round, got, w)
-		}
+		wantSerial(t, fmt.Sprintf("round %d", round), reps, errs, want, s, serial)
 	}
 	if !grouped {
 		t.Error("no round grouped calls: the test did not exercise group commit")
