@@ -52,14 +52,14 @@ const (
 	// for repeated calls: as many as the client keeps in flight by
 	// default. A repeat of an older call is a CONFLICT, after which the
 	// client starts a new stream (slower, never wrong). With at most
-	// 5,000 results a report,
-	// the reports of all streams stay under about 100 MB.
+	// 5,000 results a report, the reports of all streams stay under
+	// about 100 MB.
 	rememberedReports = 4
 	// maxStreamName bounds a stream's name.
 	maxStreamName = 128
 	// groupRecords bounds the records of the calls one transaction
-	// commits together: past three or four batches of 1,000 the saving
-	// flattens while the transaction's memory keeps growing.
+	// commits together: the pages a group dirties stay in the heap until
+	// its commit.
 	groupRecords = 4000
 )
 
