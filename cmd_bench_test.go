@@ -66,9 +66,12 @@ func TestBenchImportThenQuery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench import: %v\n%s", err, stderr)
 	}
-	var w1 struct{ Records, Batches int }
+	var w1 struct{ Records, Batches, Commits int }
 	if err := json.Unmarshal([]byte(stdout), &w1); err != nil || w1.Records != 500 || w1.Batches != 5 {
 		t.Fatalf("bench import printed %q (%v)", stdout, err)
+	}
+	if w1.Commits < 1 || w1.Commits > w1.Batches {
+		t.Errorf("bench import reported %d commits for %d batches", w1.Commits, w1.Batches)
 	}
 	if _, _, err := runArgs(t, "bench", "import", "-n", "10", "--db", db); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("bench import into an existing database: %v, want a refusal", err)

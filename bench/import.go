@@ -55,8 +55,12 @@ type ImportResult struct {
 	// PeakHeap is the largest Go heap in use seen (bytes of heap objects,
 	// sampled every 100 ms). Client, generator and server share the
 	// process, so it bounds the server's heap from above.
-	PeakHeap uint64         `json:"peakHeapBytes"`
-	Summary  client.Summary `json:"summary"`
+	PeakHeap uint64 `json:"peakHeapBytes"`
+	// Commits is how many write transactions committed the import calls
+	// (parley_import_group_calls_count of the server's /metrics; group
+	// commit makes it fewer than Batches); 0 when the server reports none.
+	Commits int            `json:"commits,omitempty"`
+	Summary client.Summary `json:"summary"`
 }
 
 // Import runs W1: it serves cfg.Handler on 127.0.0.1, generates cfg.N
@@ -112,8 +116,15 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 		Summary:  *sum,
 	}
 	res.Window, res.FirstRate, res.LastRate = windowRates(start, acks.times, cfg.N, cfg.BatchSize)
+	// Not through httpc, whose clock takes every 200 answer for a batch's.
+	if n, ok := readMetric(ctx, &http.Client{Timeout: 10 * time.Second}, url+"/metrics", groupCountMetric); ok {
+		res.Commits = int(n)
+	}
 	return res, nil
 }
+
+// groupCountMetric counts the server's import commits (ops.go).
+const groupCountMetric = "parley_import_group_calls_count"
 
 // windowRates computes the rates of the first and the last window of a
 // run from the times its batches were acknowledged, in order. The

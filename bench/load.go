@@ -218,6 +218,13 @@ func watchHeap(ctx context.Context, httpc *http.Client, endpoint string) int64 {
 }
 
 func readHeap(ctx context.Context, httpc *http.Client, metricsURL string) (int64, bool) {
+	v, ok := readMetric(ctx, httpc, metricsURL, promHeapMetric)
+	return int64(v), ok
+}
+
+// readMetric reads the value of the series name, without labels, from the
+// Prometheus text at metricsURL.
+func readMetric(ctx context.Context, httpc *http.Client, metricsURL, name string) (float64, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
 		return 0, false
@@ -235,10 +242,10 @@ func readHeap(ctx context.Context, httpc *http.Client, metricsURL string) (int64
 		return 0, false
 	}
 	for line := range strings.Lines(string(body)) {
-		if rest, ok := strings.CutPrefix(line, promHeapMetric+" "); ok {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			var v float64
 			if _, err := fmt.Sscan(strings.TrimSpace(rest), &v); err == nil {
-				return int64(v), true
+				return v, true
 			}
 		}
 	}

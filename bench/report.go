@@ -17,6 +17,9 @@ func WriteImport(w io.Writer, r *ImportResult) error {
 `, r.Records, r.Batches, r.Elapsed.Round(time.Millisecond), r.Rate,
 		r.Window, r.FirstRate, r.Window, r.LastRate, r.LastRate/r.FirstRate,
 		float64(r.PeakHeap)/(1<<20), heapMetric, heapInterval)
+	if err == nil && r.Commits > 0 {
+		_, err = fmt.Fprintf(w, "  commits      %8d (%.2f batches each)\n", r.Commits, float64(r.Batches)/float64(r.Commits))
+	}
 	return err
 }
 
