@@ -287,6 +287,32 @@ func wantSerial(t *testing.T, what string, reps []*domain.ImportReport, errs []e
 	}
 }
 
+// groupRun is a stream of the batches whose call 0 has run and whose
+// calls 2 and later wait ready, so that call 1 takes them into its group.
+type groupRun struct {
+	s     *countingStore
+	q     *importer.Sequencer
+	reps  []*domain.ImportReport
+	errs  []error
+	later *sync.WaitGroup // calls 2 and later
+}
+
+// startGroup starts a groupRun; observe, when not nil, observes its groups
+// from the start. The store's transactions are counted from call 1 on.
+func startGroup(t *testing.T, batches [][]domain.StatementImport, opts func(i int) domain.ImportOptions, observe func(calls int)) *groupRun {
+	t.Helper()
+	n := len(batches)
+	g := &groupRun{s: &countingStore{Store: newStore(t)}, q: importer.NewSequencer(time.Minute),
+		reps: make([]*domain.ImportReport, n), errs: make([]error, n)}
+	if observe != nil {
+		g.q.ObserveGroups(observe)
+	}
+	g.reps[0], _, g.errs[0] = g.q.Import(t.Context(), g.s, batches[0], opts(0)) // a stream starts alone
+	g.later = startWaiting(t, g.q, g.s, "run", batches, opts, 2, n, g.reps, g.errs)
+	g.s.count()
+	return g
+}
+
 // Calls that wait ready when their turn comes commit in one transaction
 // (group commit), with the reports and the store of a serial import.
 func TestSequencerGroupsReadyCalls(t *testing.T) {
@@ -295,19 +321,13 @@ func TestSequencerGroupsReadyCalls(t *testing.T) {
 	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
 	serial, want := importSerially(t, batches, opts)
 
-	s := &countingStore{Store: newStore(t)}
-	q := importer.NewSequencer(time.Minute)
 	var groups []int
-	q.ObserveGroups(func(calls int) { groups = append(groups, calls) }) // called by the call running its turn, one at a time
-	reps := make([]*domain.ImportReport, n)
-	errs := make([]error, n)
-	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0)) // a stream starts alone
-	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
-	s.count()
-	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1)) // its turn, with 2 and 3 ready
-	later.Wait()
-	wantSerial(t, "the group", reps, errs, want, s, serial)
-	if got := s.count(); got != 1 {
+	// Called by the call running its turn, one at a time.
+	g := startGroup(t, batches, opts, func(calls int) { groups = append(groups, calls) })
+	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1)) // its turn, with 2 and 3 ready
+	g.later.Wait()
+	wantSerial(t, "the group", g.reps, g.errs, want, g.s, serial)
+	if got := g.s.count(); got != 1 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want 1", got)
 	}
 	if !slices.Equal(groups, []int{1, 3}) {
@@ -335,17 +355,11 @@ func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
 		t.Fatalf("serial call 2 reported %s, want a failed and a skipped record", describe(want[2]))
 	}
 
-	s := &countingStore{Store: newStore(t)}
-	q := importer.NewSequencer(time.Minute)
-	reps := make([]*domain.ImportReport, n)
-	errs := make([]error, n)
-	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
-	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
-	s.count()
-	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
-	later.Wait()
-	wantSerial(t, "the split group", reps, errs, want, s, serial)
-	if got := s.count(); got != 4 {
+	g := startGroup(t, batches, opts, nil)
+	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1))
+	g.later.Wait()
+	wantSerial(t, "the split group", g.reps, g.errs, want, g.s, serial)
+	if got := g.s.count(); got != 4 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want the group's and then one each", got)
 	}
 }
@@ -359,28 +373,23 @@ func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
 	opts := func(i int) domain.ImportOptions { return seqOpts("run", i) }
 	serial, want := importSerially(t, batches, opts)
 
-	s := &countingStore{Store: newStore(t)}
-	q := importer.NewSequencer(time.Minute)
-	reps := make([]*domain.ImportReport, n)
-	errs := make([]error, n)
-	reps[0], _, errs[0] = q.Import(t.Context(), s, batches[0], opts(0))
-	later := startWaiting(t, q, s, "run", batches, opts, 2, n, reps, errs)
+	g := startGroup(t, batches, opts, nil)
 
 	ctx, cancel := context.WithCancel(t.Context())
-	s.before = func(int) { cancel() } // the client of call 1 goes away as its group starts
-	if _, _, err := q.Import(ctx, s, batches[1], opts(1)); err == nil {
+	g.s.before = func(int) { cancel() } // the client of call 1 goes away as its group starts
+	if _, _, err := g.q.Import(ctx, g.s, batches[1], opts(1)); err == nil {
 		t.Fatal("call 1 succeeded with its context cancelled")
 	}
-	s.before = nil
-	waitForWaiting(t, q, "run", 2) // calls 2 and 3, again
-	if got := len(statements(t, s)); got != 2 {
+	g.s.before = nil
+	waitForWaiting(t, g.q, "run", 2) // calls 2 and 3, again
+	if got := len(statements(t, g.s)); got != 2 {
 		t.Fatalf("%d statements after the failed group, want call 0's 2", got)
 	}
-	s.count()
-	reps[1], _, errs[1] = q.Import(t.Context(), s, batches[1], opts(1))
-	later.Wait()
-	wantSerial(t, "after the failed group", reps, errs, want, s, serial)
-	if got := s.count(); got != 1 {
+	g.s.count()
+	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1))
+	g.later.Wait()
+	wantSerial(t, "after the failed group", g.reps, g.errs, want, g.s, serial)
+	if got := g.s.count(); got != 1 {
 		t.Errorf("calls 1-3 sent again ran in %d write transactions, want 1", got)
 	}
 }
