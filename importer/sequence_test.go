@@ -313,6 +313,16 @@ func startGroup(t *testing.T, batches [][]domain.StatementImport, opts func(i in
 	return g
 }
 
+// runCall1 runs call 1 of g, which takes the calls waiting ready into its
+// group, waits for them all, and checks the outcome against the serial
+// import's.
+func (g *groupRun) runCall1(t *testing.T, what string, batches [][]domain.StatementImport, opts func(i int) domain.ImportOptions, want []*domain.ImportReport, serial domain.Store) {
+	t.Helper()
+	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1))
+	g.later.Wait()
+	wantSerial(t, what, g.reps, g.errs, want, g.s, serial)
+}
+
 // Calls that wait ready when their turn comes commit in one transaction
 // (group commit), with the reports and the store of a serial import.
 func TestSequencerGroupsReadyCalls(t *testing.T) {
@@ -324,9 +334,7 @@ func TestSequencerGroupsReadyCalls(t *testing.T) {
 	var groups []int
 	// Called by the call running its turn, one at a time.
 	g := startGroup(t, batches, opts, func(calls int) { groups = append(groups, calls) })
-	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1)) // its turn, with 2 and 3 ready
-	g.later.Wait()
-	wantSerial(t, "the group", g.reps, g.errs, want, g.s, serial)
+	g.runCall1(t, "the group", batches, opts, want, serial) // its turn, with 2 and 3 ready
 	if got := g.s.count(); got != 1 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want 1", got)
 	}
@@ -356,9 +364,7 @@ func TestSequencerGroupSplitsOnAFailedAtomicCall(t *testing.T) {
 	}
 
 	g := startGroup(t, batches, opts, nil)
-	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1))
-	g.later.Wait()
-	wantSerial(t, "the split group", g.reps, g.errs, want, g.s, serial)
+	g.runCall1(t, "the split group", batches, opts, want, serial)
 	if got := g.s.count(); got != 4 {
 		t.Errorf("calls 1-3 ran in %d write transactions, want the group's and then one each", got)
 	}
@@ -386,9 +392,7 @@ func TestSequencerGroupOfAFailedCallWaitsAgain(t *testing.T) {
 		t.Fatalf("%d statements after the failed group, want call 0's 2", got)
 	}
 	g.s.count()
-	g.reps[1], _, g.errs[1] = g.q.Import(t.Context(), g.s, batches[1], opts(1))
-	g.later.Wait()
-	wantSerial(t, "after the failed group", g.reps, g.errs, want, g.s, serial)
+	g.runCall1(t, "after the failed group", batches, opts, want, serial) // sent again
 	if got := g.s.count(); got != 1 {
 		t.Errorf("calls 1-3 sent again ran in %d write transactions, want 1", got)
 	}
