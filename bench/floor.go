@@ -54,14 +54,13 @@ func floorHandler() http.Handler {
 
 // ServeFloor serves the floor on ln until ctx ends.
 func ServeFloor(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: floorHandler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	s := serve(ln, floorHandler())
 	select {
-	case err := <-errc:
+	case err := <-s.done:
 		return err
 	case <-ctx.Done():
-		return srv.Close()
+		s.stop()
+		return nil
 	}
 }
 

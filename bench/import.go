@@ -210,16 +210,27 @@ func serveLoopback(h http.Handler) (url string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // returns ErrServerClosed on Close
-	}()
-	return "http://" + ln.Addr().String(), func() {
-		_ = srv.Close()
-		<-done
-	}, nil
+	return "http://" + ln.Addr().String(), serve(ln, h).stop, nil
+}
+
+// benchServer is a server of the benchmarks: the floor, or the handler
+// under test of W1.
+type benchServer struct {
+	srv  *http.Server
+	done chan error // Serve's error, once it returns
+}
+
+// serve serves h on ln until stop.
+func serve(ln net.Listener, h http.Handler) *benchServer {
+	s := &benchServer{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return s
+}
+
+// stop closes the server and waits for Serve to return.
+func (s *benchServer) stop() {
+	_ = s.srv.Close()
+	<-s.done
 }
 
 // newTransport is the HTTP transport of every benchmark client: keep-alive
