@@ -66,12 +66,19 @@ func TestBenchImportThenQuery(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench import: %v\n%s", err, stderr)
 	}
-	var w1 struct{ Records, Batches, Commits int }
+	var w1 struct {
+		Records, Batches, Commits int
+		Elapsed                   time.Duration `json:"elapsedNs"`
+		Writer                    *bench.WriterTime
+	}
 	if err := json.Unmarshal([]byte(stdout), &w1); err != nil || w1.Records != 500 || w1.Batches != 5 {
 		t.Fatalf("bench import printed %q (%v)", stdout, err)
 	}
 	if w1.Commits < 1 || w1.Commits > w1.Batches {
 		t.Errorf("bench import reported %d commits for %d batches", w1.Commits, w1.Batches)
+	}
+	if wt := w1.Writer; wt == nil || wt.Busy <= 0 || wt.Busy > w1.Elapsed || wt.Disk <= 0 || wt.Disk+wt.Spill > wt.Busy || wt.Pages < int64(w1.Commits) {
+		t.Errorf("bench import reported the writer's time as %+v over a run of %v", wt, w1.Elapsed)
 	}
 	if _, _, err := runArgs(t, "bench", "import", "-n", "10", "--db", db); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("bench import into an existing database: %v, want a refusal", err)

@@ -20,6 +20,7 @@ import (
 
 	"parley/domain"
 	"parley/graph"
+	"parley/store"
 )
 
 // This file is what operators see: health and readiness probes, Prometheus
@@ -227,6 +228,32 @@ func newObservability(dbPath string, slowQuery time.Duration) *observability {
 		o.subsDropped.WithLabelValues(f)
 	}
 	return o
+}
+
+// watchWrites publishes what the store's write transactions cost. The
+// database has one writer: the rate of parley_store_writer_busy_seconds_total
+// near 1 means writes queue, and the disk and spill parts say whether the
+// disk or the CPU is what holds the writer.
+func (o *observability) watchWrites(stats func() store.WriteStats) {
+	counter := func(name, help string, v func(store.WriteStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
+	}
+	o.reg.MustRegister(
+		counter("parley_store_write_transactions_total", "Write transactions run, committed or rolled back.",
+			func(s store.WriteStats) float64 { return float64(s.Transactions) }),
+		counter("parley_store_writer_busy_seconds_total", "Time write transactions held the database's single writer, from their start to the end of their commit.",
+			func(s store.WriteStats) float64 { return s.Held.Seconds() }),
+		counter("parley_store_commit_spill_seconds_total", "Time commits spent serializing changed nodes into pages.",
+			func(s store.WriteStats) float64 { return s.Spill.Seconds() }),
+		counter("parley_store_commit_disk_seconds_total", "Time commits spent writing pages to the database file and waiting for the disk to sync them.",
+			func(s store.WriteStats) float64 { return s.Disk.Seconds() }),
+		counter("parley_store_commit_pages_total", "Pages written by commits.",
+			func(s store.WriteStats) float64 { return float64(s.PagesWritten) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parley_store_free_pages",
+			Help: "Pages of the database file free for reuse after the last commit.",
+		}, func() float64 { return float64(stats().FreePages) }),
+	)
 }
 
 // Operation implements graph.Observer.

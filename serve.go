@@ -155,6 +155,9 @@ func newHandler(st domain.Store, cfg serveConfig) http.Handler {
 		dbPath = p.Path()
 	}
 	obs := newObservability(dbPath, cfg.SlowQuery)
+	if w, ok := st.(interface{ WriteStats() store.WriteStats }); ok {
+		obs.watchWrites(w.WriteStats)
+	}
 	sec := cfg.Security
 	opts := graph.Options{
 		MaxImportRecords:     cfg.ImportMaxRecords,

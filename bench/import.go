@@ -59,8 +59,22 @@ type ImportResult struct {
 	// Commits is how many write transactions committed the import calls
 	// (parley_import_group_calls_count of the server's /metrics; group
 	// commit makes it fewer than Batches); 0 when the server reports none.
-	Commits int            `json:"commits,omitempty"`
+	Commits int `json:"commits,omitempty"`
+	// Writer is how long the server's write transactions held its single
+	// writer during the run, from its /metrics; nil when it reports none.
+	Writer  *WriterTime    `json:"writer,omitempty"`
 	Summary client.Summary `json:"summary"`
+}
+
+// WriterTime is the time a server's write transactions held its single
+// writer, and the parts of committing that grow with the pages written.
+// The import's rate cannot pass the writer's: Busy near the run's
+// Elapsed means the writer was the limit.
+type WriterTime struct {
+	Busy  time.Duration `json:"busyNs"`  // from the start of each transaction to the end of its commit
+	Spill time.Duration `json:"spillNs"` // of Busy: serializing changed nodes into pages
+	Disk  time.Duration `json:"diskNs"`  // of Busy: writing the pages and waiting for the disk to sync them
+	Pages int64         `json:"pages"`   // pages written by the commits
 }
 
 // Import runs W1: it serves cfg.Handler on 127.0.0.1, generates cfg.N
@@ -117,14 +131,26 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 	}
 	res.Window, res.FirstRate, res.LastRate = windowRates(start, acks.times, cfg.N, cfg.BatchSize)
 	// Not through httpc, whose clock takes every 200 answer for a batch's.
-	if n, ok := readMetric(ctx, &http.Client{Timeout: 10 * time.Second}, url+"/metrics", groupCountMetric); ok {
-		res.Commits = int(n)
+	m := readMetrics(ctx, &http.Client{Timeout: 10 * time.Second}, url+"/metrics",
+		groupCountMetric, busyMetric, spillMetric, diskMetric, pagesMetric)
+	res.Commits = int(m[groupCountMetric])
+	if busy, ok := m[busyMetric]; ok {
+		seconds := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
+		res.Writer = &WriterTime{Busy: seconds(busy), Spill: seconds(m[spillMetric]), Disk: seconds(m[diskMetric]), Pages: int64(m[pagesMetric])}
 	}
 	return res, nil
 }
 
-// groupCountMetric counts the server's import commits (ops.go).
-const groupCountMetric = "parley_import_group_calls_count"
+// The server's metrics (ops.go) that an import run reports. They count
+// from the server's start, which is the run's: Import serves a new
+// database.
+const (
+	groupCountMetric = "parley_import_group_calls_count"
+	busyMetric       = "parley_store_writer_busy_seconds_total"
+	spillMetric      = "parley_store_commit_spill_seconds_total"
+	diskMetric       = "parley_store_commit_disk_seconds_total"
+	pagesMetric      = "parley_store_commit_pages_total"
+)
 
 // windowRates computes the rates of the first and the last window of a
 // run from the times its batches were acknowledged, in order. The

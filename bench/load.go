@@ -225,31 +225,42 @@ func readHeap(ctx context.Context, httpc *http.Client, metricsURL string) (int64
 // readMetric reads the value of the series name, without labels, from the
 // Prometheus text at metricsURL.
 func readMetric(ctx context.Context, httpc *http.Client, metricsURL, name string) (float64, bool) {
+	v, ok := readMetrics(ctx, httpc, metricsURL, name)[name]
+	return v, ok
+}
+
+// readMetrics reads the values of the series names, without labels, from
+// the Prometheus text at metricsURL; a series it did not find is missing
+// from the map.
+func readMetrics(ctx context.Context, httpc *http.Client, metricsURL string, names ...string) map[string]float64 {
+	vals := map[string]float64{}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
-		return 0, false
+		return vals
 	}
 	resp, err := httpc.Do(req)
 	if err != nil {
-		return 0, false
+		return vals
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, false
+		return vals
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return 0, false
+		return vals
 	}
 	for line := range strings.Lines(string(body)) {
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			var v float64
-			if _, err := fmt.Sscan(strings.TrimSpace(rest), &v); err == nil {
-				return v, true
+		for _, name := range names {
+			if rest, ok := strings.CutPrefix(line, name+" "); ok {
+				var v float64
+				if _, err := fmt.Sscan(strings.TrimSpace(rest), &v); err == nil {
+					vals[name] = v
+				}
 			}
 		}
 	}
-	return 0, false
+	return vals
 }
 
 // hammer sends q from c workers for d or until max requests have started.

@@ -20,6 +20,11 @@ func WriteImport(w io.Writer, r *ImportResult) error {
 	if err == nil && r.Commits > 0 {
 		_, err = fmt.Fprintf(w, "  commits      %8d (%.2f batches each)\n", r.Commits, float64(r.Batches)/float64(r.Commits))
 	}
+	if wt := r.Writer; err == nil && wt != nil && r.Elapsed > 0 {
+		share := func(d time.Duration) float64 { return 100 * d.Seconds() / r.Elapsed.Seconds() }
+		_, err = fmt.Fprintf(w, "  writer busy  %7.0f%% of the run (disk %.0f%%, spill %.0f%%); %.0f pages written per batch\n",
+			share(wt.Busy), share(wt.Disk), share(wt.Spill), float64(wt.Pages)/float64(max(r.Batches, 1)))
+	}
 	return err
 }
 

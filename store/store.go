@@ -152,6 +152,8 @@ type Store struct {
 	topics   refCache[domain.Topic]
 	// recs caches raw statement records (reccache.go); nil when off.
 	recs *recCache
+	// writes times the write transactions (stats.go).
+	writes writeClock
 }
 
 var (
@@ -338,6 +340,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	defer s.refs.n.Add(1)
 	var changes []domain.Change
 	var dirty []domain.ID
+	start := time.Now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		t := &txn{tx: tx, now: s.now().UTC()}
@@ -351,6 +354,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 		changes = t.changes
 		return t.flush()
 	})
+	s.writes.add(time.Since(start))
 	if s.recs != nil {
 		// Before the generation turns even again (reccache.go).
 		s.recs.drop(dirty)
