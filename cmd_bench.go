@@ -55,8 +55,10 @@ func runBenchImport(ctx context.Context, args []string, stdout, stderr io.Writer
 Workload W1: serve a new database on a loopback port in this process,
 generate N statements (as parley gen does) and stream them through the
 import client in batches. Reports statements/s overall and over the first
-and last tenth of the run (at most 100k records each), and the peak Go heap
-in use (runtime/metrics, not RSS).
+and last tenth of the run (at most 100k records each), the peak Go heap
+in use (runtime/metrics, not RSS), and how busy the store's writer was.
+The process runs with the memory limit parley serve would set (the
+default record cache plus 136 MiB; GOMEMLIMIT, if set, instead).
 `, stderr)
 	n := fs.Int("n", 10000, "number of statements")
 	seed := fs.Uint64("seed", 1, "generator seed")
@@ -86,6 +88,8 @@ in use (runtime/metrics, not RSS).
 	} else if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("bench import: %s exists; W1 measures an import into a new database", path)
 	}
+	// As serve would: W1 measures the server as it runs by default.
+	defer setMemoryLimit(defaultMemoryLimit(store.DefaultRecordCacheSize>>20, os.Getenv))()
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
 		return err

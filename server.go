@@ -128,6 +128,10 @@ type serveConfig struct {
 	// RecordCacheMiB is the memory, in MiB, of the store's cache of
 	// statement records (store.Options.RecordCacheSize); 0 turns it off.
 	RecordCacheMiB int
+	// MemoryLimitMiB is the Go runtime's soft memory limit in MiB
+	// (runtime/debug.SetMemoryLimit); 0 leaves the runtime's own: GOMEMLIMIT,
+	// or none.
+	MemoryLimitMiB int
 	// Security is access control, query limits and database bounds
 	// (security.go); its zero value is the documented defaults.
 	Security securityConfig
@@ -169,6 +173,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"most pending `changes` a subscription may have before it is dropped as too slow (env PARLEY_SUBSCRIPTION_BUFFER)")
 	fs.IntVar(&cfg.RecordCacheMiB, "record-cache-mb", envInt(getenv, "PARLEY_RECORD_CACHE_MB", store.DefaultRecordCacheSize>>20),
 		"`MiB` of memory for recently read statement records, at most 1024; 0 turns the cache off (env PARLEY_RECORD_CACHE_MB)")
+	fs.IntVar(&cfg.MemoryLimitMiB, "memory-limit-mb", envInt(getenv, "PARLEY_MEMORY_LIMIT_MB", autoMemoryLimit),
+		"soft limit in `MiB` of the process's Go memory, at least the record cache plus 64; 0: none (GOMEMLIMIT applies). Default: the record cache plus 136, unless GOMEMLIMIT is set (env PARLEY_MEMORY_LIMIT_MB)")
 	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
@@ -193,6 +199,14 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if cfg.RecordCacheMiB < 0 || cfg.RecordCacheMiB > 1024 {
 		fmt.Fprintln(stderr, "parley serve: --record-cache-mb must be between 0 and 1024")
+		return cfg, errUsage
+	}
+	if cfg.MemoryLimitMiB == autoMemoryLimit {
+		cfg.MemoryLimitMiB = defaultMemoryLimit(cfg.RecordCacheMiB, getenv)
+	}
+	if cfg.MemoryLimitMiB != 0 && cfg.MemoryLimitMiB < cfg.RecordCacheMiB+minMemoryHeadroomMiB {
+		fmt.Fprintf(stderr, "parley serve: --memory-limit-mb must be 0 or at least the record cache plus %d (%d MiB)\n",
+			minMemoryHeadroomMiB, cfg.RecordCacheMiB+minMemoryHeadroomMiB)
 		return cfg, errUsage
 	}
 	if cfg.SlowQuery < 0 || cfg.SubscriptionBuffer < 1 {

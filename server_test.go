@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestParseServeFlags(t *testing.T) {
 	limits := func(c serveConfig) serveConfig {
 		c.ImportMaxRecords, c.MaxBody, c.MaxImportBody = 5000, 1<<20, 64<<20
 		c.LogFormat, c.SlowQuery, c.SubscriptionBuffer = "text", defaultSlowQuery, graph.DefaultSubscriptionBuffer
-		c.RecordCacheMiB = 64
+		c.RecordCacheMiB, c.MemoryLimitMiB = 64, 200
 		return c
 	}
 	defaults := limits(serveConfig{Addr: "127.0.0.1:8080", DB: "./parley.db"})
@@ -59,7 +60,7 @@ func TestParseServeFlags(t *testing.T) {
 			args: []string{"--import-max-records", "100", "--max-body", "2048"},
 			env:  map[string]string{"PARLEY_MAX_IMPORT_BODY": "4096"},
 			want: serveConfig{Addr: defaults.Addr, DB: defaults.DB, ImportMaxRecords: 100, MaxBody: 2048, MaxImportBody: 4096,
-				LogFormat: "text", SlowQuery: defaultSlowQuery, SubscriptionBuffer: graph.DefaultSubscriptionBuffer, RecordCacheMiB: 64},
+				LogFormat: "text", SlowQuery: defaultSlowQuery, SubscriptionBuffer: graph.DefaultSubscriptionBuffer, RecordCacheMiB: 64, MemoryLimitMiB: 200},
 		},
 		{
 			name: "operations",
@@ -73,8 +74,15 @@ func TestParseServeFlags(t *testing.T) {
 		},
 		{name: "operations from environment", env: map[string]string{"PARLEY_SLOW_QUERY": "0", "PARLEY_SUBSCRIPTION_BUFFER": "7"},
 			want: func() serveConfig { c := defaults; c.SlowQuery, c.SubscriptionBuffer = 0, 7; return c }()},
-		{name: "record cache off", args: []string{"--record-cache-mb", "0"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB = 0; return c }()},
-		{name: "record cache from environment", env: map[string]string{"PARLEY_RECORD_CACHE_MB": "256"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB = 256; return c }()},
+		{name: "record cache off", args: []string{"--record-cache-mb", "0"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB, c.MemoryLimitMiB = 0, 136; return c }()},
+		{name: "record cache from environment", env: map[string]string{"PARLEY_RECORD_CACHE_MB": "256"}, want: func() serveConfig { c := defaults; c.RecordCacheMiB, c.MemoryLimitMiB = 256, 392; return c }()},
+		{name: "memory limit flag", args: []string{"--memory-limit-mb", "512"}, want: func() serveConfig { c := defaults; c.MemoryLimitMiB = 512; return c }()},
+		{name: "memory limit from environment", env: map[string]string{"PARLEY_MEMORY_LIMIT_MB": "300"}, want: func() serveConfig { c := defaults; c.MemoryLimitMiB = 300; return c }()},
+		{name: "no memory limit", args: []string{"--memory-limit-mb", "0"}, want: func() serveConfig { c := defaults; c.MemoryLimitMiB = 0; return c }()},
+		{name: "GOMEMLIMIT wins over the default", env: map[string]string{"GOMEMLIMIT": "1GiB"}, want: func() serveConfig { c := defaults; c.MemoryLimitMiB = 0; return c }()},
+		{name: "flag wins over GOMEMLIMIT", args: []string{"--memory-limit-mb", "256"}, env: map[string]string{"GOMEMLIMIT": "1GiB"}, want: func() serveConfig { c := defaults; c.MemoryLimitMiB = 256; return c }()},
+		{name: "memory limit below the record cache's room", args: []string{"--memory-limit-mb", "100"}, wantErr: errUsage},
+		{name: "negative memory limit", args: []string{"--memory-limit-mb", "-5"}, wantErr: errUsage},
 		{name: "record cache too large", args: []string{"--record-cache-mb", "4096"}, wantErr: errUsage},
 		{name: "negative record cache", args: []string{"--record-cache-mb", "-1"}, wantErr: errUsage},
 		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: errUsage},
@@ -283,5 +291,21 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
 		t.Error("server still accepts requests after shutdown")
+	}
+}
+
+func TestSetMemoryLimitAppliesAndRestores(t *testing.T) {
+	before := debug.SetMemoryLimit(-1) // -1 reads the limit
+	restore := setMemoryLimit(300)
+	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+		t.Errorf("limit %d while serving, want %d", got, 300<<20)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit %d after restoring, want %d", got, before)
+	}
+	setMemoryLimit(0)() // leaves the runtime's
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit %d after a 0 limit, want %d", got, before)
 	}
 }
