@@ -51,6 +51,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return err
 	}
 	defer setMemoryLimit(cfg.MemoryLimitMiB)()
+	if cfg.MemoryLimitMiB > 0 {
+		slog.Info("Go memory limit set", "mib", cfg.MemoryLimitMiB)
+	}
 	st, err := store.Open(cfg.DB, store.Options{MaxSize: cfg.Security.MaxDBSize, RecordCacheSize: cfg.recordCacheSize()})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", cfg.DB, err)
