@@ -227,8 +227,8 @@ func (c serveConfig) recordCacheSize() int {
 // Without a limit the collector lets the heap grow to twice what was live
 // after the last collection, and an import's batches and a group commit's
 // pages turn over so much memory that the peak is mostly garbage: the
-// million-statement W1 import peaked at 201–237 MiB, against 163–170 MiB
-// with a limit of 200 MiB, at the same rate or better
+// million-statement W1 import peaked at 193–237 MiB, against 151 MiB with
+// the default limit of 200 MiB, at the same rate or better
 // (docs/benchmarks.md). A soft limit makes the collector work harder as
 // the heap nears it rather than grow it; it never fails an allocation,
 // and the collector spends at most about half the CPU on it when the

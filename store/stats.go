@@ -8,7 +8,9 @@ import (
 // WriteStats is what the write transactions of a Store have cost since it
 // opened. A database has a single writer: Held over a span of time is how
 // busy it was, and Spill and Disk are the parts of committing that grow
-// with the pages a transaction changed.
+// with the pages a transaction changed. Transactions and Held count the
+// writes made through the Store; Spill, Disk and PagesWritten also the
+// commits of Open itself (schema setup, migrations).
 type WriteStats struct {
 	// Transactions counts the write transactions run, committed or not.
 	Transactions int64
