@@ -70,6 +70,7 @@ func TestBenchImportThenQuery(t *testing.T) {
 		Records, Batches, Commits int
 		Elapsed                   time.Duration `json:"elapsedNs"`
 		Writer                    *bench.WriterTime
+		MemoryLimit               int64 `json:"memoryLimitBytes"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &w1); err != nil || w1.Records != 500 || w1.Batches != 5 {
 		t.Fatalf("bench import printed %q (%v)", stdout, err)
@@ -79,6 +80,9 @@ func TestBenchImportThenQuery(t *testing.T) {
 	}
 	if wt := w1.Writer; wt == nil || wt.Busy <= 0 || wt.Busy > w1.Elapsed || wt.Disk <= 0 || wt.Disk+wt.Spill > wt.Busy || wt.Pages < int64(w1.Commits) {
 		t.Errorf("bench import reported the writer's time as %+v over a run of %v", wt, w1.Elapsed)
+	}
+	if want := int64(store.DefaultRecordCacheSize + memoryHeadroomMiB<<20); os.Getenv("GOMEMLIMIT") == "" && w1.MemoryLimit != want {
+		t.Errorf("bench import ran with a memory limit of %d bytes, want serve's default %d", w1.MemoryLimit, want)
 	}
 	if _, _, err := runArgs(t, "bench", "import", "-n", "10", "--db", db); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("bench import into an existing database: %v, want a refusal", err)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -56,6 +58,10 @@ type ImportResult struct {
 	// sampled every 100 ms). Client, generator and server share the
 	// process, so it bounds the server's heap from above.
 	PeakHeap uint64 `json:"peakHeapBytes"`
+	// MemoryLimit is the Go memory limit the process ran with
+	// (runtime/debug.SetMemoryLimit), 0 for none: the peak heap depends
+	// on it.
+	MemoryLimit int64 `json:"memoryLimitBytes,omitempty"`
 	// Commits is how many write transactions committed the import calls
 	// (parley_import_group_calls_count of the server's /metrics; group
 	// commit makes it fewer than Batches); 0 when the server reports none.
@@ -122,12 +128,13 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 		return nil, fmt.Errorf("import: %d of %d records failed or were not sent: %s", sum.Failed+cfg.N-sum.Records, cfg.N, sum)
 	}
 	res := &ImportResult{
-		Records:  sum.Records,
-		Batches:  len(acks.times),
-		Elapsed:  elapsed,
-		Rate:     float64(sum.Records) / elapsed.Seconds(),
-		PeakHeap: peak,
-		Summary:  *sum,
+		Records:     sum.Records,
+		Batches:     len(acks.times),
+		Elapsed:     elapsed,
+		Rate:        float64(sum.Records) / elapsed.Seconds(),
+		PeakHeap:    peak,
+		MemoryLimit: memoryLimit(),
+		Summary:     *sum,
 	}
 	res.Window, res.FirstRate, res.LastRate = windowRates(start, acks.times, cfg.N, cfg.BatchSize)
 	// Not through httpc, whose clock takes every 200 answer for a batch's.
@@ -139,6 +146,14 @@ func Import(ctx context.Context, cfg ImportConfig) (*ImportResult, error) {
 		res.Writer = &WriterTime{Busy: seconds(busy), Spill: seconds(m[spillMetric]), Disk: seconds(m[diskMetric]), Pages: int64(m[pagesMetric])}
 	}
 	return res, nil
+}
+
+// memoryLimit is the process's Go memory limit, 0 when there is none.
+func memoryLimit() int64 {
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 { // -1 reads it
+		return l
+	}
+	return 0
 }
 
 // The server's metrics (ops.go) that an import run reports. They count

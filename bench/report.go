@@ -13,10 +13,10 @@ func WriteImport(w io.Writer, r *ImportResult) error {
   overall      %8.0f statements/s
   first %-6d %8.0f statements/s
   last  %-6d %8.0f statements/s (%.2f of the first)
-  peak heap    %8.1f MiB (%s, sampled every %s)
+  peak heap    %8.1f MiB (%s, sampled every %s; %s)
 `, r.Records, r.Batches, r.Elapsed.Round(time.Millisecond), r.Rate,
 		r.Window, r.FirstRate, r.Window, r.LastRate, r.LastRate/r.FirstRate,
-		float64(r.PeakHeap)/(1<<20), heapMetric, heapInterval)
+		float64(r.PeakHeap)/(1<<20), heapMetric, heapInterval, limitText(r.MemoryLimit))
 	if err == nil && r.Commits > 0 {
 		_, err = fmt.Fprintf(w, "  commits      %8d (%.2f batches each)\n", r.Commits, float64(r.Batches)/float64(r.Commits))
 	}
@@ -26,6 +26,14 @@ func WriteImport(w io.Writer, r *ImportResult) error {
 			share(wt.Busy), share(wt.Disk), share(wt.Spill), float64(wt.Pages)/float64(max(r.Batches, 1)))
 	}
 	return err
+}
+
+// limitText describes a Go memory limit.
+func limitText(limit int64) string {
+	if limit <= 0 {
+		return "no Go memory limit"
+	}
+	return fmt.Sprintf("Go memory limit %.0f MiB", float64(limit)/(1<<20))
 }
 
 // WriteLoad writes load results as a table; the floor column appears when
