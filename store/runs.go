@@ -20,15 +20,16 @@ import (
 //
 // Here each prefix holds a few runs: sorted sets of 16-byte sort keys. A
 // transaction's new entries for a prefix become one new run, which absorbs
-// the newest runs while they are at most four times its size. Each run is
-// then more than four times all newer runs together, so a prefix has at
-// most about log5(entries ÷ entries per batch) runs (every reader seeks
-// each), and an entry is rewritten a logarithmic number of times over its
-// life, as part of a packed array (a memmove, not a B+tree insert). A
-// batch touches the pages of the runs it rewrites, not one page per
-// entry. (Absorbing runs up to twice the new one's size wrote 10% fewer
-// pages per batch at 100k statements but left a search word three or four
-// runs instead of two or three.)
+// the newest runs while they are at most twice its size. Each run is then
+// more than twice all newer runs together, so a prefix has at most about
+// log3(entries ÷ entries per batch) runs (every reader seeks each), and an
+// entry is rewritten a logarithmic number of times over its life, as part
+// of a packed array (a memmove, not a B+tree insert). A batch touches the
+// pages of the runs it rewrites, not one page per entry. (Absorbing runs
+// up to four times the new one's size, with runs of up to four blocks
+// always merged, kept a search word a run or two fewer but wrote 6% more
+// pages per batch at a million statements and imported 4–12% slower; the
+// queries measured no difference. docs/benchmarks.md, seventh session.)
 //
 // A run is stored as blocks of at most blockMax entries under
 // prefix · seq · firstKey (seq: 8 bytes, big-endian, higher is newer), and
@@ -54,9 +55,9 @@ const blockMax = 100
 var runCap = 1 << 18
 
 // smallRun is the size up to which a prefix's runs are always merged into
-// one: rewriting a few blocks costs less than the seeks a reader spends on
-// each extra run, and most prefixes (a source, a rare word) stay this small.
-const smallRun = 4 * blockMax
+// one: rewriting a block costs less than the seek a reader spends on each
+// extra run, and most prefixes (a source, a rare word) stay this small.
+const smallRun = blockMax
 
 // seqLen is the width of a run's sequence number in its keys.
 const seqLen = 8
@@ -311,7 +312,7 @@ func runEntries(b *bolt.Bucket, prefix []byte) int {
 
 // updateRuns adds ins and removes del (packed, ascending sort keys) under
 // prefix, keeping the runs' shape: new entries form a run that absorbs
-// the newest runs while they are at most four times its size, or small.
+// the newest runs while they are at most twice its size, or small.
 func updateRuns(b *bolt.Bucket, prefix, ins, del []byte) error {
 	runs := readDir(b, prefix)
 	changed := false
@@ -337,7 +338,7 @@ func updateRuns(b *bolt.Bucket, prefix, ins, del []byte) error {
 		x := ins
 		n := len(ins) / sortKeyLen
 		i := len(runs) - 1
-		for ; i >= 0 && (runs[i].n <= 4*n || runs[i].n+n <= smallRun) && runs[i].n+n <= runCap; i-- {
+		for ; i >= 0 && (runs[i].n <= 2*n || runs[i].n+n <= smallRun) && runs[i].n+n <= runCap; i-- {
 			x = mergeSorted(readRun(b, prefix, runs[i]), x)
 			n = len(x) / sortKeyLen
 			if err := deleteRun(b, prefix, runs[i].seq); err != nil {
