@@ -235,25 +235,47 @@ func newObservability(dbPath string, slowQuery time.Duration) *observability {
 // near 1 means writes queue, and the disk and spill parts say whether the
 // disk or the CPU is what holds the writer.
 func (o *observability) watchWrites(stats func() store.WriteStats) {
-	counter := func(name, help string, v func(store.WriteStats) float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
+	o.reg.MustRegister(writesCollector(stats))
+}
+
+// writesCollector reports one store.WriteStats snapshot per scrape, so
+// the series of a scrape agree with each other.
+type writesCollector func() store.WriteStats
+
+// writeSeries are the series of a writesCollector, each with its value
+// in a snapshot.
+var writeSeries = []struct {
+	desc  *prometheus.Desc
+	typ   prometheus.ValueType
+	value func(store.WriteStats) float64
+}{
+	{prometheus.NewDesc("parley_store_write_transactions_total", "Write transactions run, committed or rolled back.", nil, nil),
+		prometheus.CounterValue, func(s store.WriteStats) float64 { return float64(s.Transactions) }},
+	{prometheus.NewDesc("parley_store_writer_busy_seconds_total", "Time write transactions held the database's single writer, from their start to the end of their commit.", nil, nil),
+		prometheus.CounterValue, func(s store.WriteStats) float64 { return s.Held.Seconds() }},
+	{prometheus.NewDesc("parley_store_commit_spill_seconds_total", "Time commits spent serializing changed nodes into pages.", nil, nil),
+		prometheus.CounterValue, func(s store.WriteStats) float64 { return s.Spill.Seconds() }},
+	{prometheus.NewDesc("parley_store_commit_disk_seconds_total", "Time commits spent writing pages to the database file and waiting for the disk to sync them.", nil, nil),
+		prometheus.CounterValue, func(s store.WriteStats) float64 { return s.Disk.Seconds() }},
+	{prometheus.NewDesc("parley_store_commit_pages_total", "Pages written by commits.", nil, nil),
+		prometheus.CounterValue, func(s store.WriteStats) float64 { return float64(s.PagesWritten) }},
+	{prometheus.NewDesc("parley_store_free_pages", "Pages of the database file free for reuse after the last commit.", nil, nil),
+		prometheus.GaugeValue, func(s store.WriteStats) float64 { return float64(s.FreePages) }},
+}
+
+// Describe implements prometheus.Collector.
+func (c writesCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range writeSeries {
+		ch <- m.desc
 	}
-	o.reg.MustRegister(
-		counter("parley_store_write_transactions_total", "Write transactions run, committed or rolled back.",
-			func(s store.WriteStats) float64 { return float64(s.Transactions) }),
-		counter("parley_store_writer_busy_seconds_total", "Time write transactions held the database's single writer, from their start to the end of their commit.",
-			func(s store.WriteStats) float64 { return s.Held.Seconds() }),
-		counter("parley_store_commit_spill_seconds_total", "Time commits spent serializing changed nodes into pages.",
-			func(s store.WriteStats) float64 { return s.Spill.Seconds() }),
-		counter("parley_store_commit_disk_seconds_total", "Time commits spent writing pages to the database file and waiting for the disk to sync them.",
-			func(s store.WriteStats) float64 { return s.Disk.Seconds() }),
-		counter("parley_store_commit_pages_total", "Pages written by commits.",
-			func(s store.WriteStats) float64 { return float64(s.PagesWritten) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "parley_store_free_pages",
-			Help: "Pages of the database file free for reuse after the last commit.",
-		}, func() float64 { return float64(stats().FreePages) }),
-	)
+}
+
+// Collect implements prometheus.Collector.
+func (c writesCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c()
+	for _, m := range writeSeries {
+		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, m.value(st))
+	}
 }
 
 // Operation implements graph.Observer.
