@@ -234,11 +234,8 @@ interrupted. Loopback addresses only.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ln, err := listenLoopback(*addr)
-	if errors.Is(err, errNotLoopback) {
-		fmt.Fprintln(stderr, "parley bench floor: --addr must be a loopback address such as 127.0.0.1:8091")
-		return errUsage
-	} else if err != nil {
+	ln, err := listenBench("bench floor", *addr, "127.0.0.1:8091", stderr)
+	if err != nil {
 		return err
 	}
 	if *untilEOF {
@@ -259,6 +256,17 @@ interrupted. Loopback addresses only.
 
 // errNotLoopback is listenLoopback's refusal of another address.
 var errNotLoopback = errors.New("not a loopback address")
+
+// listenBench is listenLoopback for the command cmd's --addr flag: another
+// address is a usage error that names an example.
+func listenBench(cmd, addr, example string, stderr io.Writer) (net.Listener, error) {
+	ln, err := listenLoopback(addr)
+	if errors.Is(err, errNotLoopback) {
+		fmt.Fprintf(stderr, "parley %s: --addr must be a loopback address such as %s\n", cmd, example)
+		return nil, errUsage
+	}
+	return ln, err
+}
 
 // listenLoopback listens on addr, which must be a loopback address: the
 // benchmark servers are not for other machines to reach.
@@ -283,11 +291,8 @@ most any store could give. Loopback addresses only.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ln, err := listenLoopback(*addr)
-	if errors.Is(err, errNotLoopback) {
-		fmt.Fprintln(stderr, "parley bench stub: --addr must be a loopback address such as 127.0.0.1:8090")
-		return errUsage
-	} else if err != nil {
+	ln, err := listenBench("bench stub", *addr, "127.0.0.1:8090", stderr)
+	if err != nil {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
