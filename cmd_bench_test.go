@@ -48,6 +48,8 @@ func TestBenchCommandUsage(t *testing.T) {
 		{[]string{"bench", "import", "-n", "0"}, "-n, -batch and -pipeline must be positive"},
 		{[]string{"bench", "import", "-pipeline", "0"}, "-n, -batch and -pipeline must be positive"},
 		{[]string{"bench", "query", "-c", "0"}, "-c, -d and -max must be positive"},
+		{[]string{"bench", "floor", "--addr", "0.0.0.0:0"}, "parley bench floor: --addr must be a loopback address such as 127.0.0.1:8091"},
+		{[]string{"bench", "stub", "--addr", "example.com:80"}, "parley bench stub: --addr must be a loopback address such as 127.0.0.1:8090"},
 	}
 	for _, tt := range tests {
 		_, stderr, err := runArgs(t, tt.args...)
