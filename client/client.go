@@ -7,6 +7,7 @@ package client
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -187,8 +189,14 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	defer func() { sum.Elapsed = elapsedBefore + time.Since(start) }()
 
 	br := bufio.NewReaderSize(r, 1<<20)
-	var batch []line
-	lastLine := 0
+	var (
+		batch []line
+		// bad are the lines that are no record, read since the last batch
+		// was submitted: they settle with the next batch, so that the
+		// checkpoint never covers a line whose reject is not written yet.
+		bad      []rejected
+		lastLine int
+	)
 	for no := 1; ; no++ {
 		raw, err := br.ReadBytes('\n')
 		if len(raw) == 0 && err == io.EOF {
@@ -204,33 +212,40 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 			continue
 		}
 		sum.Lines++
+		if no == 1 {
+			// Editors on Windows start UTF-8 files with a byte order mark.
+			raw = bytes.TrimPrefix(raw, utf8BOM)
+		}
 		raw = bytes.TrimSpace(raw)
 		if len(raw) == 0 {
 			continue
 		}
 		if !json.Valid(raw) || raw[0] != '{' {
-			sum.BadLines++
-			sum.Failed++
-			if err := pl.rejectLine(no, bytes.Clone(raw), []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}); err != nil {
-				return sum, err
-			}
+			bad = append(bad, rejected{no, bytes.Clone(raw), []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}})
 			continue
 		}
 		batch = append(batch, line{no, json.RawMessage(bytes.Clone(raw))})
 		if len(batch) == cfg.BatchSize {
-			if err := pl.submit(batch, no); err != nil {
+			if err := pl.submit(batch, bad, no); err != nil {
 				return sum, err
 			}
-			batch = nil
+			batch, bad = nil, nil
 		}
 	}
 	if len(batch) > 0 {
-		if err := pl.submit(batch, lastLine); err != nil {
+		if err := pl.submit(batch, bad, lastLine); err != nil {
 			return sum, err
 		}
+		bad = nil
 	}
 	if err := pl.drain(); err != nil {
 		return sum, err
+	}
+	if len(bad) > 0 {
+		// Bad lines after the last batch: nothing to send, only to settle.
+		if err := pl.settle(&call{bad: bad, last: lastLine}, &sent{}); err != nil {
+			return sum, err
+		}
 	}
 	if err := im.checkpoint(lastLine); err != nil {
 		return sum, err
@@ -238,6 +253,9 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	im.progress.done(sum)
 	return sum, nil
 }
+
+// utf8BOM is the byte order mark some editors put before a UTF-8 file.
+var utf8BOM = []byte("\xEF\xBB\xBF")
 
 type importer struct {
 	cfg      Config
@@ -250,7 +268,12 @@ func (im *importer) checkpoint(lineNo int) error {
 	if im.cfg.Checkpoint == "" {
 		return nil
 	}
-	b, err := json.Marshal(checkpoint{Line: lineNo, Summary: *im.sum})
+	// The summary counts lines as read, and lines after lineNo are read
+	// but not settled: as far as the checkpoint goes, lineNo lines are
+	// done. Resumed belongs to the run, not to the checkpoint.
+	done := *im.sum
+	done.Lines, done.Resumed = lineNo, 0
+	b, err := json.Marshal(checkpoint{Line: lineNo, Summary: done})
 	if err != nil {
 		return err
 	}
@@ -315,13 +338,17 @@ type rejected struct {
 	errs []issue
 }
 
-// settle adds a batch's outcome to the summary and writes its rejects.
-func (im *importer) settle(s *sent) error {
+// settle adds a batch's outcome, and the lines that were no record read
+// with it (bad), to the summary, and writes their rejects in input order.
+func (im *importer) settle(s *sent, bad []rejected) error {
 	im.sum.Records += s.records
 	im.sum.add(s.counts)
-	im.sum.Failed += s.failed
+	im.sum.Failed += s.failed + len(bad)
+	im.sum.BadLines += len(bad)
 	im.sum.Warnings += s.warnings
-	for _, r := range s.rejects {
+	all := append(slices.Clip(bad), s.rejects...)
+	slices.SortStableFunc(all, func(a, b rejected) int { return cmp.Compare(a.no, b.no) })
+	for _, r := range all {
 		if err := im.reject(r.no, r.raw, r.errs); err != nil {
 			return err
 		}
@@ -344,10 +371,17 @@ func (im *importer) send(ctx context.Context, batch []line, seq *sequence) (*sen
 		if rep != nil {
 			out.records += len(batch)
 			out.counts = rep.counts
+			rolledBack := rolledBackBy(rep, batch, im.cfg)
 			for _, res := range rep.Results {
 				out.warnings += len(res.Warnings)
-				if res.Status == "FAILED" && res.Index >= 0 && res.Index < len(batch) {
+				if res.Index < 0 || res.Index >= len(batch) {
+					continue
+				}
+				switch {
+				case res.Status == "FAILED":
 					out.rejects = append(out.rejects, rejected{batch[res.Index].no, batch[res.Index].raw, res.Errors})
+				case res.Status == "SKIPPED" && rolledBack != nil:
+					out.rejects = append(out.rejects, rejected{batch[res.Index].no, batch[res.Index].raw, rolledBack})
 				}
 			}
 			return out, nil
@@ -378,6 +412,22 @@ func (im *importer) send(ctx context.Context, batch []line, seq *sequence) (*sen
 		batch = append(batch[:idx:idx], batch[idx+1:]...)
 	}
 	return out, nil
+}
+
+// rolledBackBy is the error that the SKIPPED records of an atomic batch
+// get in the rejects file when a failure rolled the batch back, so that
+// every record is either stored or in the rejects file; nil when the
+// batch was not rolled back.
+func rolledBackBy(rep *report, batch []line, cfg Config) []issue {
+	if !cfg.Atomic || cfg.DryRun || rep.Failed == 0 {
+		return nil
+	}
+	for _, res := range rep.Results {
+		if res.Status == "FAILED" && res.Index >= 0 && res.Index < len(batch) {
+			return []issue{{Code: "ROLLED_BACK", Message: fmt.Sprintf("not imported: with --atomic, line %d failed and its batch was rolled back; import this record again", batch[res.Index].no)}}
+		}
+	}
+	return nil
 }
 
 // recordIndex finds the input record an error path names: gqlparser

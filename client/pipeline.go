@@ -60,18 +60,20 @@ type call struct {
 	done   chan struct{}
 	out    *sent
 	err    error
-	// after are rejected lines read after the batch, settled after it.
-	after []rejected
+	// bad are the lines that were no record, read before the batch was
+	// submitted and after the one before it: they settle with the batch.
+	bad []rejected
 }
 
 func newPipeline(ctx context.Context, im *importer) *pipeline {
 	return &pipeline{ctx: ctx, im: im}
 }
 
-// submit sends a batch whose last line is last, and settles the oldest
-// batch when the window is full.
-func (p *pipeline) submit(batch []line, last int) error {
-	c := &call{batch: batch, last: last}
+// submit sends a batch whose last line is last, with the bad lines read
+// since the previous batch, and settles the oldest batch when the window
+// is full.
+func (p *pipeline) submit(batch []line, bad []rejected, last int) error {
+	c := &call{batch: batch, bad: bad, last: last}
 	if p.im.cfg.Pipeline <= 1 {
 		out, err := p.im.send(p.ctx, batch, nil)
 		if err != nil {
@@ -87,17 +89,6 @@ func (p *pipeline) submit(batch []line, last int) error {
 		return p.settleOldest()
 	}
 	return nil
-}
-
-// rejectLine records a line that is no record. It is written after the
-// batches read before it, so the rejects file keeps the input's order.
-func (p *pipeline) rejectLine(no int, raw []byte, errs []issue) error {
-	if n := len(p.inflight); n > 0 {
-		c := p.inflight[n-1]
-		c.after = append(c.after, rejected{no, raw, errs})
-		return nil
-	}
-	return p.im.reject(no, raw, errs)
 }
 
 // drain settles every batch in flight.
@@ -179,16 +170,11 @@ func (p *pipeline) settleOldest() error {
 	return p.settle(c, c.out)
 }
 
-// settle adds c's outcome to the summary, then the lines rejected after
-// it, and moves the checkpoint past it.
+// settle adds c's outcome and its bad lines to the summary and the
+// rejects file, and moves the checkpoint past it.
 func (p *pipeline) settle(c *call, out *sent) error {
-	if err := p.im.settle(out); err != nil {
+	if err := p.im.settle(out, c.bad); err != nil {
 		return err
-	}
-	for _, r := range c.after {
-		if err := p.im.reject(r.no, r.raw, r.errs); err != nil {
-			return err
-		}
 	}
 	return p.im.checkpoint(c.last)
 }
