@@ -72,13 +72,17 @@
 // the same bytes, and importing it into the database it came from reports
 // every record UNCHANGED.
 //
-// The format can define a topic only by listing it on a statement, so an
-// exported topic's parent, and the topic of an exported position, must be
-// listed on the same statement or an earlier one. A database filled by
-// importing files satisfies this; a topic tree made through the API, or
-// later edits to statements' topics, may not, and then Export fails with
-// an error naming the statement and topics rather than write a file that
-// does not import.
+// The format can define a topic only by listing it on a statement, so a
+// line names a topic's parent only when the parent is listed on the same
+// line or an earlier one. A topic first listed before its parent is
+// written without it there, and with it on the first later line that
+// lists the topic, where an import fills the parent in as it fills any
+// empty field. The topic of an exported position must likewise be listed
+// on the same statement or an earlier one. A database filled by importing
+// files satisfies both; a topic tree made through the API, or later edits
+// to statements' topics, may not, and then Export fails with an error
+// naming the statement and topics rather than lose a parent or write a
+// line that does not import.
 // Export also cannot express what no statement refers to: speakers, topics
 // and sources that no statement uses, positions without evidence, and
 // positions whose evidence is another speaker's statement are left out.

@@ -26,7 +26,7 @@ const exportPage = 500
 // same bytes.
 func Export(ctx context.Context, s domain.Store, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	e := &exporter{s: s, defined: make(map[domain.ID]bool)}
+	e := &exporter{s: s, defined: make(map[domain.ID]bool), orphans: make(map[domain.ID]orphan)}
 	var after domain.ID
 	for {
 		page, err := s.ScanStatements(ctx, after, exportPage)
@@ -53,6 +53,9 @@ func Export(ctx context.Context, s domain.Store, w io.Writer) error {
 		}
 		after = page[len(page)-1].ID
 	}
+	if err := e.orphanError(); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 
@@ -62,6 +65,34 @@ func Export(ctx context.Context, s domain.Store, w io.Writer) error {
 type exporter struct {
 	s       domain.Store
 	defined map[domain.ID]bool
+	// orphans are the topics written without their parent, which no line
+	// had defined yet, and not written with it since.
+	orphans map[domain.ID]orphan
+}
+
+// orphan is a topic exported without its parent: the line that first
+// listed it came before any line that lists the parent. A later line that
+// lists the topic once the parent is defined names the parent, and an
+// import fills it in then, as it fills any empty field.
+type orphan struct {
+	statement   domain.ID // the first line that omitted the parent
+	key, parent string
+}
+
+// orphanError reports a topic whose parent no line could name: exporting
+// it would lose the parent.
+func (e *exporter) orphanError() error {
+	var first *orphan
+	for _, o := range e.orphans {
+		if first == nil || o.statement < first.statement || (o.statement == first.statement && o.key < first.key) {
+			first = &o
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return fmt.Errorf("export: topic %q has parent %q, but no statement lists %q after one that lists %q, and the import format can define a topic's parent only on a line that lists the topic; list %q on statement %d or an earlier one",
+		first.key, first.parent, first.key, first.parent, first.parent, first.statement)
 }
 
 // records turns one page of statements into import records, reading the
@@ -208,8 +239,9 @@ func exportSpeaker(sp *domain.Speaker, speakers map[domain.ID]*domain.Speaker) d
 }
 
 // topicRefs lists the statement's topics, parents before their subtopics
-// and otherwise by key, and checks that each parent is importable: listed
-// on this line or an earlier one.
+// and otherwise by key. A topic's parent is named when it is importable,
+// listed on this line or an earlier one; otherwise the topic is an orphan
+// until a later line can name it.
 func (e *exporter) topicRefs(st *domain.Statement, topics map[domain.ID]*domain.Topic) ([]domain.TopicRef, error) {
 	if len(st.TopicIDs) == 0 {
 		return nil, nil
@@ -223,33 +255,32 @@ func (e *exporter) topicRefs(st *domain.Statement, topics map[domain.ID]*domain.
 	on := func(id domain.ID) bool { return slices.Contains(st.TopicIDs, id) }
 	refs := make([]domain.TopicRef, 0, len(byKey))
 	done := make(map[domain.ID]bool, len(byKey))
-	var add func(t *domain.Topic) error
-	add = func(t *domain.Topic) error {
+	var add func(t *domain.Topic)
+	add = func(t *domain.Topic) {
 		if done[t.ID] {
-			return nil
+			return
 		}
 		done[t.ID] = true
 		ref := domain.TopicRef{Key: t.Key, Name: t.Name, Description: t.Description}
 		if t.ParentID != 0 {
 			parent := topics[t.ParentID]
-			ref.Parent = parent.Key
 			switch {
 			case on(parent.ID):
-				if err := add(parent); err != nil {
-					return err
+				add(parent)
+				fallthrough
+			case e.defined[parent.ID]:
+				ref.Parent = parent.Key
+				delete(e.orphans, t.ID)
+			default:
+				if _, ok := e.orphans[t.ID]; !ok {
+					e.orphans[t.ID] = orphan{statement: st.ID, key: t.Key, parent: parent.Key}
 				}
-			case !e.defined[parent.ID]:
-				return fmt.Errorf("export: statement %d: topic %q has parent %q, which neither it nor an earlier statement lists, and the import format can define a topic only by listing it; list %q on statement %d or an earlier one",
-					st.ID, t.Key, parent.Key, parent.Key, st.ID)
 			}
 		}
 		refs = append(refs, ref)
-		return nil
 	}
 	for _, t := range byKey {
-		if err := add(t); err != nil {
-			return nil, err
-		}
+		add(t)
 	}
 	for _, id := range st.TopicIDs {
 		e.defined[id] = true

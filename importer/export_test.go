@@ -330,6 +330,35 @@ func TestExportRefusesAParentTheFormatCannotDefine(t *testing.T) {
 	}
 }
 
+// A file may list a topic before its parent, and give the parent on a
+// later line that lists both; the import fills the parent in. The export
+// of such a database does the same: it names the parent on the first line
+// where the format can, and round-trips.
+func TestExportNamesAParentOnTheFirstLineThatCan(t *testing.T) {
+	recs := []domain.StatementImport{
+		leavitt("1", "first"), leavitt("2", "second"), leavitt("3", "third"),
+	}
+	recs[0].Topics = []domain.TopicRef{{Key: "child", Name: "Child"}}
+	recs[1].Topics = []domain.TopicRef{{Key: "root", Name: "Root"}}
+	recs[2].Topics = []domain.TopicRef{{Key: "child", Parent: "root"}}
+	for i := range recs {
+		recs[i].Positions = nil
+	}
+	got := decode(t, roundTrip(t, recs, 1))
+	if p := got[0].Topics[0].Parent; p != "" {
+		t.Errorf("line 1 names parent %q before any line defines it", p)
+	}
+	if p := got[2].Topics[0].Parent; p != "root" {
+		t.Errorf("line 3 lists child with parent %q, want root", p)
+	}
+	s := newStore(t)
+	importAll(t, s, got, 1, domain.ImportCreated)
+	child, err := s.TopicByKey(t.Context(), "child")
+	if err != nil || child.ParentID == 0 {
+		t.Fatalf("child topic after importing the export: %+v, %v; want a parent", child, err)
+	}
+}
+
 // A position whose speaker is not the statement's cannot be written in the
 // format, and is left out.
 func TestExportLeavesOutOtherSpeakersPositions(t *testing.T) {
