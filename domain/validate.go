@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -140,9 +141,21 @@ func (s *Source) Normalize() error {
 	}
 	if !s.PublishedAt.IsZero() {
 		s.PublishedAt = s.PublishedAt.UTC()
+		if s.PublishedAt.Before(MinPublishedAt) || !s.PublishedAt.Before(MaxPublishedAt) {
+			return FieldErrorf(p("publishedAt"), "%s is out of range: publication times are from %s to before %s",
+				s.PublishedAt.Format(time.RFC3339Nano), MinPublishedAt.Format(time.DateOnly), MaxPublishedAt.Format(time.DateOnly))
+		}
 	}
 	return nil
 }
+
+// The range of a source's publication time. Stores keep it to the
+// nanosecond as an int64 of nanoseconds since 1970, which reaches from
+// 1677-09-21 to 2262-04-11; the range is the whole years inside that.
+var (
+	MinPublishedAt = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxPublishedAt = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // Normalize trims and validates a statement's own fields and sorts its
 // references. Whether the referenced records exist is the store's check.

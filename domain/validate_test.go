@@ -204,6 +204,8 @@ func TestSourceNormalizeErrors(t *testing.T) {
 		{"ftp url", func(s *Source) { s.URL = "ftp://example.com/a" }, p("url")},
 		{"long title", func(s *Source) { s.Title = strings.Repeat("x", MaxNameLen+1) }, p("title")},
 		{"invalid UTF-8 publisher", func(s *Source) { s.Publisher = invalidUTF8 }, p("publisher")},
+		{"published before 1678", func(s *Source) { s.PublishedAt = time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC) }, p("publishedAt")},
+		{"published in 2262", func(s *Source) { s.PublishedAt = MaxPublishedAt }, p("publishedAt")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,6 +107,7 @@ func TestBadRecordInTheMiddle(t *testing.T) {
 		{"bad role date", func(r *domain.StatementImport) { r.Speaker.Roles[0].From = "2025-1" }, domain.CodeBadUserInput, []string{"speaker", "roles", "0", "from"}},
 		{"bad source url", func(r *domain.StatementImport) { r.Sources[0].URL = "example.org/news" }, domain.CodeBadUserInput, []string{"sources", "0", "url"}},
 		{"bad publishedAt", func(r *domain.StatementImport) { r.Sources[0].PublishedAt = "1 Dec 2025" }, domain.CodeBadUserInput, []string{"sources", "0", "publishedAt"}},
+		{"publishedAt out of range", func(r *domain.StatementImport) { r.Sources[0].PublishedAt = "2300-01-01T00:00:00Z" }, domain.CodeBadUserInput, []string{"sources", "0", "publishedAt"}},
 		{"bad language", func(r *domain.StatementImport) { r.Language = "english!" }, domain.CodeBadUserInput, []string{"language"}},
 		{"unknown kind", func(r *domain.StatementImport) { r.Kind = "RUMOUR" }, domain.CodeBadUserInput, []string{"kind"}},
 		{"position topic unknown", func(r *domain.StatementImport) { r.Positions[0].Topic = "nato" }, domain.CodeBadUserInput, []string{"positions", "0", "topic"}},

@@ -31,13 +31,24 @@ func newEnc() *enc { return &enc{b: append(make([]byte, 0, 256), recordFormat)} 
 func (e *enc) str(s string)    { e.b = binary.AppendUvarint(e.b, uint64(len(s))); e.b = append(e.b, s...) }
 func (e *enc) uint(n uint64)   { e.b = binary.AppendUvarint(e.b, n) }
 func (e *enc) id(id domain.ID) { e.uint(uint64(id)) }
+// A time is nanoseconds since 1970 (the domain keeps publication times in
+// that range), 0 for no time, and the sentinel epochMark for 1970-01-01
+// itself, which 0 cannot mean. epochMark is 1677-09-21T00:12:43Z in
+// nanoseconds, before any time the domain accepts, so no record written
+// before the mark existed holds it.
 func (e *enc) time(t time.Time) {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		e.b = binary.AppendVarint(e.b, 0)
-		return
+	case t.UnixNano() == 0:
+		e.b = binary.AppendVarint(e.b, epochMark)
+	default:
+		e.b = binary.AppendVarint(e.b, t.UnixNano())
 	}
-	e.b = binary.AppendVarint(e.b, t.UnixNano())
 }
+
+// epochMark encodes 1970-01-01T00:00:00Z.
+const epochMark = math.MinInt64
 
 func (e *enc) ids(ids []domain.ID) {
 	e.uint(uint64(len(ids)))
@@ -177,11 +188,14 @@ func (d *dec) strs() []string {
 }
 
 func (d *dec) time() time.Time {
-	n := d.int()
-	if n == 0 {
+	switch n := d.int(); n {
+	case 0:
 		return time.Time{}
+	case epochMark:
+		return time.Unix(0, 0).UTC()
+	default:
+		return time.Unix(0, n).UTC()
 	}
-	return time.Unix(0, n).UTC()
 }
 
 func (d *dec) date() domain.PartialDate {

@@ -16,6 +16,7 @@ var crudTests = []testCase{
 	{"Speaker", testSpeakerCRUD},
 	{"Topic", testTopicCRUD},
 	{"Source", testSourceCRUD},
+	{"SourcePublishedAt", testSourcePublishedAt},
 	{"Statement", testStatementCRUD},
 	{"Position", testPositionCRUD},
 	{"BatchedReadsSeeWrites", testBatchedReadsSeeWrites},
@@ -405,6 +406,36 @@ func testTopicCRUD(t *testing.T, s domain.Store) {
 	wantCode(t, s.DeleteTopic(ctx, child.ID, false), domain.CodeNotFound, "second DeleteTopic")
 	if n, err := s.CountTopics(ctx, domain.TopicFilter{}); err != nil || n != 1 {
 		t.Errorf("CountTopics = %d, %v; want 1", n, err)
+	}
+}
+
+// testSourcePublishedAt stores publication times at the edges of their
+// range, the Unix epoch among them, and reads back each exactly; times
+// out of range are refused.
+func testSourcePublishedAt(t *testing.T, s domain.Store) {
+	ctx := t.Context()
+	for i, at := range []time.Time{
+		time.Unix(0, 0).UTC(),
+		domain.MinPublishedAt,
+		domain.MaxPublishedAt.Add(-time.Nanosecond),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	} {
+		got, err := s.CreateSource(ctx, &domain.Source{URL: fmt.Sprintf("https://example.org/%d", i), PublishedAt: at})
+		noError(t, err, "CreateSource")
+		byID, err := s.Source(ctx, got.ID)
+		noError(t, err, "Source")
+		if !byID.PublishedAt.Equal(at) || byID.PublishedAt.IsZero() {
+			t.Errorf("PublishedAt %v stored, %v read back", at, byID.PublishedAt)
+		}
+	}
+	for _, at := range []time.Time{
+		domain.MinPublishedAt.Add(-time.Nanosecond),
+		domain.MaxPublishedAt,
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		_, err := s.CreateSource(ctx, &domain.Source{URL: "https://example.org/out-of-range", PublishedAt: at})
+		wantCode(t, err, domain.CodeBadUserInput, "CreateSource with PublishedAt "+at.String())
 	}
 }
 
