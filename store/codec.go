@@ -31,6 +31,7 @@ func newEnc() *enc { return &enc{b: append(make([]byte, 0, 256), recordFormat)} 
 func (e *enc) str(s string)    { e.b = binary.AppendUvarint(e.b, uint64(len(s))); e.b = append(e.b, s...) }
 func (e *enc) uint(n uint64)   { e.b = binary.AppendUvarint(e.b, n) }
 func (e *enc) id(id domain.ID) { e.uint(uint64(id)) }
+
 // A time is nanoseconds since 1970 (the domain keeps publication times in
 // that range), 0 for no time, and the sentinel epochMark for 1970-01-01
 // itself, which 0 cannot mean. epochMark is 1677-09-21T00:12:43Z in
