@@ -7,6 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"parley/auth"
 )
 
 // Default request body limits. Ordinary queries and mutations are small;
@@ -16,15 +21,12 @@ const (
 	defaultMaxImportBody = 64 << 20 // 64 MiB
 )
 
-// importMarker is how limitBody recognizes an import request: its query
-// calls the importStatements field.
-var importMarker = []byte("importStatements")
-
 // limitBody bounds request bodies: limit for ordinary requests, importLimit
-// for requests whose query calls importStatements. A body past its limit
-// gets 413 with a GraphQL error that says which limit and how to stay under
-// it, rather than a dropped connection or a decoding error. The body is
-// read here, whole, so the handler sees an ordinary request.
+// for an importStatements mutation from a caller who may write. A body
+// past its limit gets 413 with a GraphQL error that says which limit and
+// how to stay under it, rather than a dropped connection or a decoding
+// error. The body is read here, whole, so the handler sees an ordinary
+// request.
 func limitBody(h http.Handler, limit, importLimit int64) http.Handler {
 	if limit <= 0 {
 		limit = defaultMaxBody
@@ -33,26 +35,33 @@ func limitBody(h http.Handler, limit, importLimit int64) http.Handler {
 		importLimit = max(defaultMaxImportBody, limit)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > importLimit {
-			tooLarge(w, importLimit, "an import request")
+		// Only a caller who may import gets the import limit: anyone else
+		// cannot make the server hold more than the ordinary one.
+		readLimit, what := limit, "a request"
+		canImport := auth.CallerFrom(r.Context()).Role.Allows(auth.RoleWrite)
+		if canImport {
+			readLimit, what = importLimit, "an import request"
+		}
+		if r.ContentLength > readLimit {
+			tooLarge(w, readLimit, what)
 			return
 		}
 		// Sized by the declared length, which the check above bounds:
 		// one allocation instead of io.ReadAll's doubling series.
 		var buf bytes.Buffer
 		buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
-		_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, importLimit))
+		_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, readLimit))
 		body := buf.Bytes()
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			tooLarge(w, importLimit, "an import request")
+			tooLarge(w, readLimit, what)
 			return
 		case err != nil:
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
 			return
 		}
-		if int64(len(body)) > limit && !isImport(body) {
+		if int64(len(body)) > limit && !isImport(body, limit) {
 			tooLarge(w, limit, "a request")
 			return
 		}
@@ -87,17 +96,61 @@ func readAll(r *http.Request) ([]byte, error) {
 	return io.ReadAll(r.Body)
 }
 
-// isImport reports whether the body's query calls importStatements. Only
-// the query string is looked at, never the variables, so a statement text
-// that mentions the word does not raise the limit.
-func isImport(body []byte) bool {
+// isImport reports whether the body's operation is a mutation that calls
+// importStatements: the operation the body names, or its only one. The
+// query is parsed, so that the name in a comment, a string or an alias
+// does not raise the limit, and the variables are never looked at. A
+// query text longer than limit is no import's: imports carry their
+// records in the variables.
+func isImport(body []byte, limit int64) bool {
 	var req struct {
-		Query string `json:"query"`
+		Query         string `json:"query"`
+		OperationName string `json:"operationName"`
 	}
-	if json.Unmarshal(body, &req) != nil {
+	if json.Unmarshal(body, &req) != nil || int64(len(req.Query)) > limit {
 		return false
 	}
-	return bytes.Contains([]byte(req.Query), importMarker)
+	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
+	if err != nil {
+		return false
+	}
+	var op *ast.OperationDefinition
+	switch {
+	case req.OperationName != "":
+		op = doc.Operations.ForName(req.OperationName)
+	case len(doc.Operations) == 1:
+		op = doc.Operations[0]
+	}
+	if op == nil || op.Operation != ast.Mutation {
+		return false
+	}
+	return selects(doc, op.SelectionSet, "importStatements", 0)
+}
+
+// selects reports whether set selects the root field name, directly or
+// through fragments (at most a few levels deep: the document limits refuse
+// deeper nesting later anyway).
+func selects(doc *ast.QueryDocument, set ast.SelectionSet, name string, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == name {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selects(doc, sel.SelectionSet, name, depth+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if f := doc.Fragments.ForName(sel.Name); f != nil && selects(doc, f.SelectionSet, name, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func tooLarge(w http.ResponseWriter, limit int64, what string) {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -243,6 +244,14 @@ func badInputs() []probe {
 		{name: "huge string in variables", body: gqlBody(`mutation($n: String!) { createTopic(input: {key: "huge", name: $n}) { topic { key } } }`, map[string]any{"n": strings.Repeat("x", 900<<10)}), token: "write", status: 200, code: "BAD_USER_INPUT"},
 		{name: "too many import records", body: gqlBody(importOne, map[string]any{"in": tooMany}), token: "write", status: 200, code: "BAD_USER_INPUT"},
 		{name: "huge body", body: gqlBody(okQuery, map[string]any{"pad": strings.Repeat("x", 2<<20)}), status: 413, code: "BAD_USER_INPUT"},
+		// The import body limit is for import mutations from callers who
+		// may write: the field's name elsewhere in a query does not lift
+		// the ordinary limit, nor does a role that cannot import.
+		{name: "big import", body: gqlBody(importOne, map[string]any{"in": []any{record(0)}, "pad": strings.Repeat("x", 2<<20)}), token: "write", status: 200},
+		{name: "big import with a read token", body: gqlBody(importOne, map[string]any{"in": []any{record(0)}, "pad": strings.Repeat("x", 2<<20)}), token: "read", status: 413, code: "BAD_USER_INPUT"},
+		{name: "huge body naming the import in a comment", body: gqlBody(okQuery+" # importStatements", map[string]any{"pad": strings.Repeat("x", 2<<20)}), token: "write", status: 413, code: "BAD_USER_INPUT"},
+		{name: "huge body with an alias named as the import", body: gqlBody(`{ importStatements: __typename }`, map[string]any{"pad": strings.Repeat("x", 2<<20)}), token: "write", status: 413, code: "BAD_USER_INPUT"},
+		{name: "huge body naming another operation", body: `{"query":` + strconv.Quote(`query Q { __typename } mutation M($in: [StatementImport!]!) { importStatements(input: $in) { created } }`) + `,"operationName":"Q","variables":{"pad":"` + strings.Repeat("x", 2<<20) + `"}}`, token: "write", status: 413, code: "BAD_USER_INPUT"},
 
 		// Access control: 401 without a valid token, 403 with too small a role.
 		{name: "mutation without a token", body: gqlBody(addTopic, nil), status: 401, code: "UNAUTHENTICATED"},
