@@ -113,7 +113,9 @@ func Protect(api http.Handler, opts Options) http.Handler {
 		if r.Header.Get("Upgrade") != "" {
 			// A WebSocket lives as long as its subscriptions and needs
 			// the connection itself: no deadline, no status rewriting,
-			// and its operations are not GET requests.
+			// and its operations are not GET requests. Its handshake's
+			// token, if any, is kept to be looked up again (recheckKey).
+			ctx = context.WithValue(ctx, handshakeAuthKey{}, r.Header.Get("Authorization"))
 			api.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
@@ -204,7 +206,10 @@ func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Operatio
 		}
 		need = auth.RoleWrite
 	}
-	c, ok := auth.CallerIn(ctx)
+	c, ok, err := currentCaller(ctx)
+	if err != nil {
+		return codedError(domain.CodeUnauthenticated, op.Position, err.Error())
+	}
 	if !ok || c.Role.Allows(need) {
 		// Without a caller the handler runs behind no auth middleware:
 		// access control is the embedding server's choice.
@@ -217,6 +222,43 @@ func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Operatio
 	}
 	setStatus(ctx, status, hdr)
 	return codedError(domain.Code(code), op.Position, msg)
+}
+
+// recheckKey holds, in a WebSocket connection's context, the function that
+// looks its token up again. An HTTP request is authenticated as it
+// arrives and ends soon after; a socket authenticates once and may live
+// for days, so each of its operations, and each batch of events a
+// subscription sends, asks again: a revoked token stops working on open
+// sockets as soon as on new requests.
+type recheckKey struct{}
+
+// handshakeAuthKey holds the Authorization header of a WebSocket's
+// handshake, for clients that authenticate there rather than in
+// connection_init.
+type handshakeAuthKey struct{}
+
+// errTokenGone is what an open socket gets once its token is revoked.
+var errTokenGone = errors.New("the token this connection authenticated with is no longer valid; connect again with a valid token")
+
+// withRecheck returns ctx with recheck, which authenticates the
+// connection's token again and returns a context with the caller it is
+// now.
+func withRecheck(ctx context.Context, recheck func() (context.Context, error)) context.Context {
+	return context.WithValue(ctx, recheckKey{}, recheck)
+}
+
+// currentCaller returns the caller in ctx, and whether there is one; on a
+// WebSocket, as its token stands now, or errTokenGone.
+func currentCaller(ctx context.Context) (auth.Caller, bool, error) {
+	if recheck, ok := ctx.Value(recheckKey{}).(func() (context.Context, error)); ok {
+		fresh, err := recheck()
+		if err != nil {
+			return auth.Caller{}, false, errTokenGone
+		}
+		ctx = fresh
+	}
+	c, ok := auth.CallerIn(ctx)
+	return c, ok, nil
 }
 
 func codedError(code domain.Code, pos *ast.Position, msg string) *gqlerror.Error {

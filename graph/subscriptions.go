@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"parley/auth"
 	"parley/domain"
 	"parley/graph/model"
 )
@@ -181,6 +182,10 @@ func stream[T any](ctx context.Context, r *Resolver, field string, want func(dom
 				slowSubscriber(ctx, h.buffer)
 				return
 			case <-q.ready:
+			}
+			if c, ok, err := currentCaller(ctx); err != nil || (ok && !c.Role.Allows(auth.RoleRead)) {
+				setStreamError(ctx, &gqlerror.Error{Message: errTokenGone.Error(), Extensions: map[string]any{extCode: string(domain.CodeUnauthenticated)}})
+				return
 			}
 			for batch := range slices.Chunk(ids(q.take()), loadBatch) {
 				vals, err := load(ctx, batch)
@@ -597,24 +602,33 @@ func websocketTransport(opts Options) transport.Websocket {
 
 // wsInit authenticates a WebSocket connection with the Authorization
 // value of its connection_init payload, when the server has an
-// authenticator: {"Authorization": "Bearer TOKEN"}, or {"token": "TOKEN"}.
+// authenticator: {"Authorization": "Bearer TOKEN"}, or {"token": "TOKEN"};
+// without one, with its handshake's Authorization header. The token is
+// looked up again for every operation and every batch of events
+// (withRecheck).
 func wsInit(authenticate func(context.Context, string) (context.Context, error)) transport.WebsocketInitFunc {
 	if authenticate == nil {
 		return nil
 	}
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		auth := p.Authorization()
-		if auth == "" {
-			auth = p.GetString("authorization")
+		authz := p.Authorization()
+		if authz == "" {
+			authz = p.GetString("authorization")
 		}
-		if auth == "" {
+		if authz == "" {
 			if tok := p.GetString("token"); tok != "" {
-				auth = "Bearer " + tok
+				authz = "Bearer " + tok
 			}
 		}
-		ctx, err := authenticate(ctx, auth)
+		if authz == "" {
+			authz, _ = ctx.Value(handshakeAuthKey{}).(string)
+		}
+		ctx, err := authenticate(ctx, authz)
 		if err != nil {
 			return ctx, nil, err
+		}
+		if authz != "" {
+			ctx = withRecheck(ctx, func() (context.Context, error) { return authenticate(context.Background(), authz) })
 		}
 		return ctx, nil, nil
 	}

@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"parley/auth"
 	"parley/domain"
 	"parley/importer"
 	"parley/sample"
@@ -449,6 +451,87 @@ func TestWebSocketInitCarriesTheToken(t *testing.T) {
 		if _, _, err := dial(t, url, nil, init); err == nil {
 			t.Errorf("init %v accepted", init)
 		}
+	}
+}
+
+// A token revoked while a WebSocket is open stops working on it at once:
+// its next operation is refused, and a running subscription ends at its
+// next event; whether the token came in connection_init or in the
+// handshake's header.
+func TestWebSocketTokenRevokedWhileOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		init   map[string]any
+	}{
+		{"token in connection_init", nil, map[string]any{"token": "s3cret"}},
+		{"token in the handshake", http.Header{"Authorization": {"Bearer s3cret"}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openTestStore(t)
+			var revoked atomic.Bool
+			authenticate := func(ctx context.Context, authz string) (context.Context, error) {
+				if authz == "" {
+					return ctx, nil
+				}
+				if authz != "Bearer s3cret" || revoked.Load() {
+					return ctx, fmt.Errorf("the token is not valid")
+				}
+				return auth.WithCaller(ctx, auth.Caller{Name: "writer", Role: auth.RoleWrite}), nil
+			}
+			opts := Options{Authenticate: authenticate}
+			srv := httptest.NewServer(Protect(NewServer(st, opts), opts))
+			t.Cleanup(srv.Close)
+			c, _, err := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), tc.header, tc.init)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := func(text string) map[string]any {
+				return map[string]any{"text": text, "kind": "QUOTE", "saidOn": "2025-12-01",
+					"speaker": map[string]any{"key": "ana", "name": "Ana", "kind": "PERSON"}}
+			}
+			const imp = `mutation($in: [StatementImport!]!) { importStatements(input: $in) { created } }`
+			c.subscribe("s", `subscription { statementAdded { text } }`, nil)
+			c.subscribe("m1", imp, map[string]any{"in": []any{rec("before")}})
+			for {
+				m, err := c.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.ID == "s" {
+					if m.Type != "next" {
+						t.Fatalf("the subscription ended before the revocation: %s %s", m.Type, m.Payload)
+					}
+					break
+				}
+			}
+
+			revoked.Store(true)
+			c.subscribe("m2", imp, map[string]any{"in": []any{rec("after")}})
+			// A write by someone else wakes the subscription.
+			recs := []domain.StatementImport{{Text: "elsewhere", Kind: domain.StatementQuote, SaidOn: "2025-12-01",
+				Speaker: domain.SpeakerRef{Key: "ana"}}}
+			if rep, err := importer.Import(context.Background(), st, recs, domain.DefaultImportOptions()); err != nil || rep.Failed > 0 {
+				t.Fatalf("import: %v, %+v", err, rep)
+			}
+			for done := 0; done < 2; {
+				m, err := c.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case m.ID == "m1" || m.Type == "complete":
+				case m.ID == "m2" || m.ID == "s":
+					if !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+						t.Fatalf("%s after the revocation: %s %s, want UNAUTHENTICATED", m.ID, m.Type, m.Payload)
+					}
+					done++
+				}
+			}
+			if n, err := st.CountStatements(context.Background(), domain.StatementFilter{Search: "after"}); err != nil || n != 0 {
+				t.Fatalf("a mutation with a revoked token wrote (%d, %v)", n, err)
+			}
+		})
 	}
 }
 
