@@ -198,6 +198,12 @@ func (guard) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
+	if op.Operation == ast.Subscription && method(ctx) != "" {
+		// Over HTTP a subscription would wait for its first event until
+		// the request's deadline: refuse it at once.
+		setStatus(ctx, http.StatusBadRequest, nil)
+		return codedError(domain.CodeBadUserInput, op.Position, "subscriptions need a WebSocket: connect to this endpoint with the graphql-transport-ws protocol")
+	}
 	need := auth.RoleRead
 	if op.Operation == ast.Mutation {
 		if method(ctx) == http.MethodGet {
@@ -222,6 +228,33 @@ func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Operatio
 	}
 	setStatus(ctx, status, hdr)
 	return codedError(domain.Code(code), op.Position, msg)
+}
+
+// socketDeadline gives each query and mutation that arrives over a
+// WebSocket the deadline Protect gives an HTTP request: a socket has no
+// request around its operations to carry one. Subscriptions live as long
+// as the client wants. An answer that the deadline cut short becomes the
+// deadline's error, as over HTTP.
+func socketDeadline(d time.Duration) graphql.ResponseMiddleware {
+	late := &gqlerror.Error{
+		Message:    fmt.Sprintf(deadlineText, d),
+		Extensions: map[string]any{extCode: string(domain.CodeInternal), "limit": "deadline"},
+	}
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if _, overHTTP := ctx.Value(requestKey{}).(*requestState); overHTTP || !graphql.HasOperationContext(ctx) {
+			return next(ctx)
+		}
+		if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation == ast.Subscription {
+			return next(ctx)
+		}
+		dctx, release := withDeadlineContext(ctx, time.Now().Add(d))
+		defer release()
+		resp := next(dctx)
+		if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+			return &graphql.Response{Errors: gqlerror.List{late}}
+		}
+		return resp
+	}
 }
 
 // recheckKey holds, in a WebSocket connection's context, the function that

@@ -101,6 +101,7 @@ func newServer(store domain.Store, opts Options, lean bool) *handler.Server {
 	srv.AroundResponses(observeResponses(obs))
 	srv.AroundOperations(trackStreams)
 	srv.AroundResponses(streamEvents(store))
+	srv.AroundResponses(socketDeadline(opts.Limits.withDefaults().Deadline))
 	if lean {
 		srv.AroundFields(leanResults)
 	}

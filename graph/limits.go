@@ -442,5 +442,9 @@ func satMul(a, b int) int {
 	return a * b
 }
 
-// deadlineMessage is the error of a request that runs past its deadline.
-const deadlineMessage = `{"errors":[{"message":"the request did not finish within its %s deadline; ask for less (smaller pages, narrower filters) or try again later","extensions":{"code":"INTERNAL","limit":"deadline"}}]}`
+// deadlineText is the message of the error of a request that runs past
+// its deadline; deadlineMessage is that error as the answer's body.
+const (
+	deadlineText    = "the request did not finish within its %s deadline; ask for less (smaller pages, narrower filters) or try again later"
+	deadlineMessage = `{"errors":[{"message":"` + deadlineText + `","extensions":{"code":"INTERNAL","limit":"deadline"}}]}`
+)

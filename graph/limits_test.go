@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"strings"
 	"testing"
@@ -256,6 +258,66 @@ type slowStore struct{ domain.Store }
 func (slowStore) ListStatements(ctx context.Context, _ domain.StatementFilter, _ domain.StatementOrder, _ domain.Page) (*domain.Result[*domain.Statement], error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
+}
+
+// A query over a WebSocket has the same deadline as over HTTP, and the
+// same error when it runs past it; the socket stays usable.
+func TestDeadlineOverWebSocket(t *testing.T) {
+	const deadline = 100 * time.Millisecond
+	url := limited(t, slowStore{emptyStore(t)}, Options{Limits: Limits{Deadline: deadline}})
+	c, _, err := dial(t, "ws"+strings.TrimPrefix(url, "http"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	c.subscribe("q", `{ statements { edges { node { text } } } }`, nil)
+	m, err := c.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > deadline+2*time.Second {
+		t.Errorf("answered after %v with a %v deadline", took, deadline)
+	}
+	if m.ID != "q" || !strings.Contains(string(m.Payload), "did not finish within its 100ms deadline") || !strings.Contains(string(m.Payload), `"limit":"deadline"`) {
+		t.Fatalf("got %s %s, want the deadline error", m.Type, m.Payload)
+	}
+	c.subscribe("t", `{ __typename }`, nil)
+	for {
+		m, err := c.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID == "t" {
+			if !strings.Contains(string(m.Payload), `"Query"`) {
+				t.Fatalf("the next query on the socket: %s %s", m.Type, m.Payload)
+			}
+			break
+		}
+	}
+}
+
+// A subscription sent over HTTP is refused at once with a clear error,
+// instead of waiting for an event until the deadline.
+func TestSubscriptionOverHTTPIsRefused(t *testing.T) {
+	url := limited(t, emptyStore(t), Options{})
+	start := time.Now()
+	r := post(t, url, `subscription { statementAdded { id } }`, nil, "")
+	if r.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" ||
+		!strings.Contains(r.Errors[0].Message, "WebSocket") {
+		t.Fatalf("HTTP %d %+v; want 400 BAD_USER_INPUT naming the WebSocket", r.status, r.Errors)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("refused after %v", took)
+	}
+	res, err := http.Get(url + "?query=" + neturl.QueryEscape(`subscription { statementAdded { id } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"code":"BAD_USER_INPUT"`) || !strings.Contains(string(body), "WebSocket") {
+		t.Fatalf("over GET: HTTP %d %s; want 400 BAD_USER_INPUT naming the WebSocket", res.StatusCode, body)
+	}
 }
 
 func TestDeadline(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -166,6 +167,14 @@ func stream[T any](ctx context.Context, r *Resolver, field string, want func(dom
 		defer close(out)
 		defer h.obs.Subscription(field, SubscriptionEnded)
 		defer h.remove(q)
+		// This goroutine is outside gqlgen's recovery: a panic here would
+		// end the whole server, not one subscription.
+		defer func() {
+			if p := recover(); p != nil {
+				slog.ErrorContext(ctx, "panic in subscription", "field", field, "panic", p, "stack", string(debug.Stack()))
+				setStreamError(ctx, &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{extCode: string(domain.CodeInternal)}})
+			}
+		}()
 		for {
 			// A drop wins over pending changes: they are stale, and the
 			// client must learn that it missed some.

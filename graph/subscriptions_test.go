@@ -360,6 +360,46 @@ func TestSlowSubscriberIsTold(t *testing.T) {
 	}
 }
 
+// panicByID is a store whose batched statement read panics.
+type panicByID struct{ *store.Store }
+
+func (panicByID) StatementsByID(context.Context, []domain.ID) ([]*domain.Statement, error) {
+	panic("boom in subscription load")
+}
+
+// A panic while a subscription reads what changed ends that subscription
+// with INTERNAL; the server goes on (without the recovery, the test
+// binary itself would die).
+func TestSubscriptionPanicEndsOnlyItself(t *testing.T) {
+	st := openTestStore(t)
+	obs := &countingObserver{}
+	url := serve(t, panicByID{st}, Options{Observer: obs})
+	c, _, err := dial(t, url, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.subscribe("s", addedQuery, nil)
+	waitSubscribed(t, obs, 1)
+	importAll(t, st, records(0, 1), 1)
+	_, last := c.collect("s", 1)
+	if !strings.Contains(string(last.Payload), `"code":"INTERNAL"`) {
+		t.Fatalf("the subscription ended with %s %s; want INTERNAL", last.Type, last.Payload)
+	}
+	c.subscribe("q", `{ __typename }`, nil)
+	for {
+		m, err := c.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID == "q" {
+			if !strings.Contains(string(m.Payload), `"Query"`) {
+				t.Fatalf("a query after the panic: %s %s", m.Type, m.Payload)
+			}
+			break
+		}
+	}
+}
+
 func TestPositionChangedFiltersByTopicTree(t *testing.T) {
 	st := openTestStore(t)
 	obs := &countingObserver{}
