@@ -343,7 +343,7 @@ func newStatementMatcher(f domain.StatementFilter) *statementMatcher {
 		m.to, m.dated = f.SaidTo.End(), true
 	}
 	if strings.TrimSpace(f.Search) != "" {
-		m.words, m.phrases = parseSearch(f.Search)
+		m.words, m.phrases = domain.ParseSearch(f.Search)
 	}
 	return m
 }
@@ -354,27 +354,6 @@ func setOf[T any, K comparable](in []T, key func(T) K) map[K]bool {
 		m[key(v)] = true
 	}
 	return m
-}
-
-// maxSearchToken is the store's longest indexed word: longer words in a
-// search are ignored, except inside a quoted phrase.
-const maxSearchToken = 64
-
-// parseSearch splits a search as the store does: every word must occur,
-// and each quoted phrase of several words must occur in sequence.
-func parseSearch(s string) (words []string, phrases [][]string) {
-	for i, part := range strings.Split(s, `"`) {
-		toks := domain.Tokens(part)
-		if i%2 == 1 && len(toks) > 1 {
-			phrases = append(phrases, toks)
-		}
-		for _, tok := range toks {
-			if len(tok) <= maxSearchToken && !slices.Contains(words, tok) {
-				words = append(words, tok)
-			}
-		}
-	}
-	return words, phrases
 }
 
 // filter returns the statements of ss that match, in order. It reads the
@@ -452,21 +431,12 @@ func (m *statementMatcher) matchRecord(s *domain.Statement) bool {
 			}
 		}
 		for _, ph := range m.phrases {
-			if !containsSeq(toks, ph) {
+			if !domain.HasPhrase(toks, ph) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-func containsSeq(toks, phrase []string) bool {
-	for i := 0; i+len(phrase) <= len(toks); i++ {
-		if slices.Equal(toks[i:i+len(phrase)], phrase) {
-			return true
-		}
-	}
-	return false
 }
 
 // underTopics reports which of the topics ids lie under (or are) a topic

@@ -598,6 +598,8 @@ func TestStatementMatcherAgreesWithTheStore(t *testing.T) {
 		{SaidTo: d("2025-11")},
 		{Search: "peace"},
 		{Search: `"security guarantees"`},
+		{Search: "peace " + strings.Repeat("x", 65)}, // a word longer than any the index keeps
+		{Search: `"peace ` + strings.Repeat("x", 65) + `"`},
 		{Search: "ukraine plan", Kinds: []domain.StatementKind{domain.StatementParaphrase}},
 		{Source: sampleSourceURL(t, st)},
 		{Source: "https://nowhere.example/"},

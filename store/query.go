@@ -116,7 +116,7 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		add(bSxSource, ps)
 	}
 	if strings.TrimSpace(f.Search) != "" {
-		words, phrases := parseSearch(f.Search)
+		words, phrases := domain.ParseSearch(f.Search)
 		if len(words) == 0 {
 			return nil, domain.FieldErrorf([]string{"search"}, "has no words to search for")
 		}
@@ -150,33 +150,6 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 	return q, nil
 }
 
-// parseSearch splits a search into the tokens that must all occur and the
-// quoted phrases whose tokens must occur in sequence.
-func parseSearch(s string) (words []string, phrases [][]string) {
-	parts := strings.Split(s, `"`)
-	for i, part := range parts {
-		toks := domain.Tokens(part)
-		if i%2 == 1 && len(toks) > 1 {
-			phrases = append(phrases, toks)
-		}
-		for _, tok := range toks {
-			if !slices.Contains(words, tok) {
-				words = append(words, tok)
-			}
-		}
-	}
-	return words, phrases
-}
-
-func containsSeq(toks, phrase []string) bool {
-	for i := 0; i+len(phrase) <= len(toks); i++ {
-		if slices.Equal(toks[i:i+len(phrase)], phrase) {
-			return true
-		}
-	}
-	return false
-}
-
 // match checks a candidate the dims agreed on: the date bound the index
 // range cannot express, on the key; then what no index holds, on the
 // record.
@@ -203,7 +176,7 @@ func (q *stmtQuery) match(sk []byte) (*domain.Statement, bool, error) {
 			}
 		}
 		for _, ph := range q.phrases {
-			if !containsSeq(toks, ph) {
+			if !domain.HasPhrase(toks, ph) {
 				return nil, false, nil
 			}
 		}
