@@ -519,7 +519,8 @@ func TestWebSocketTokenRevokedWhileOpen(t *testing.T) {
 				}
 				return auth.WithCaller(ctx, auth.Caller{Name: "writer", Role: auth.RoleWrite}), nil
 			}
-			opts := Options{Authenticate: authenticate}
+			obs := &countingObserver{}
+			opts := Options{Authenticate: authenticate, Observer: obs}
 			srv := httptest.NewServer(Protect(NewServer(st, opts), opts))
 			t.Cleanup(srv.Close)
 			c, _, err := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), tc.header, tc.init)
@@ -532,6 +533,7 @@ func TestWebSocketTokenRevokedWhileOpen(t *testing.T) {
 			}
 			const imp = `mutation($in: [StatementImport!]!) { importStatements(input: $in) { created } }`
 			c.subscribe("s", `subscription { statementAdded { text } }`, nil)
+			waitSubscribed(t, obs, 1)
 			c.subscribe("m1", imp, map[string]any{"in": []any{rec("before")}})
 			for {
 				m, err := c.next()
