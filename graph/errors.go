@@ -70,8 +70,11 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 
 	if gerr.Err == nil {
-		// Written by gqlgen or gqlparser for the client.
-		if isBadValue(gerr) {
+		// Written by gqlgen or gqlparser for the client. Every error
+		// carries a code: those that come without one (a persisted
+		// query's hash that does not match its text, say) are about what
+		// the client sent.
+		if _, coded := gerr.Extensions[extCode]; !coded || isBadValue(gerr) {
 			setCode(gerr, domain.CodeBadUserInput)
 		}
 		return gerr

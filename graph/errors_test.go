@@ -88,6 +88,12 @@ func TestPresentError(t *testing.T) {
 			message: "bad value",
 		},
 		{
+			name:    "client error gqlgen writes without a code",
+			err:     &gqlerror.Error{Message: "provided APQ hash does not match query"},
+			code:    "BAD_USER_INPUT",
+			message: "provided APQ hash does not match query",
+		},
+		{
 			name:    "wrong variable value",
 			err:     validationError("", ast.Path{ast.PathName("variable"), ast.PathName("k")}),
 			code:    "BAD_USER_INPUT",
