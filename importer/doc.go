@@ -25,17 +25,29 @@
 //   - The statement is matched by externalId, else by natural key
 //     (speaker, normalized text, saidOn). A record is the truth for its
 //     statement: every field it leaves out is cleared on update, except the
-//     externalId, which a record without one leaves as it is.
+//     externalId, which a record without one leaves as it is. Two records
+//     of one batch that are the same statement with different values (by
+//     natural key: texts that differ in case or punctuation) are an error
+//     on the later one, as duplicate externalIds are: applied, it would
+//     undo the earlier record on every run.
 //   - Each position the record lists belongs to the statement's speaker and
 //     is found by (speaker, topic, asOf), asOf defaulting to the statement's
 //     saidOn. It is created with the statement as evidence, or gains the
 //     statement as evidence. Positions of the speaker that cite the
-//     statement but are no longer listed stop citing it.
+//     statement but are no longer listed stop citing it. A position is
+//     what its latest evidence says (by saidOn, then id): a record whose
+//     statement is older than another of the position's evidence does not
+//     change its stance or summary, and gets a CONFLICT warning instead.
+//     So when several statements in a file show one position differently
+//     (one speaker, topic and asOf: say, two quotes in one year with
+//     asOf at year precision), the last said wins whatever the order of
+//     the lines, and importing the file again changes nothing.
 //
 // A record conflicts when it would change a stored statement or position:
 // another text, stance, speaker, topic list and so on, or dropping the
-// statement from a position's evidence. Filling empty fields and adding
-// evidence or new records are not conflicts. ImportOptions.OnConflict
+// statement from a position's evidence. Filling empty fields (a
+// statement's externalId among them) and adding evidence or new records
+// are not conflicts. ImportOptions.OnConflict
 // decides what happens to a conflicting record as a whole: UPDATE (the
 // default) writes it, SKIP writes nothing for it and reports it SKIPPED,
 // FAIL writes nothing for it and reports it FAILED with one CONFLICT error
@@ -45,9 +57,10 @@
 // the record refers to changed), UNCHANGED (nothing was written: importing
 // the same records twice reports every record UNCHANGED the second time),
 // SKIPPED or FAILED. A result's ID is the statement the record created or
-// matched; it is 0 for FAILED records and for records that would have
-// created a statement but did not (dry runs, rolled-back atomic imports):
-// ids are not reserved.
+// matched; it is 0 for FAILED records and for statements the batch would
+// have created but did not (dry runs, rolled-back atomic imports), for
+// the record that created one and those after it that matched it: ids
+// are not reserved.
 //
 // With ImportOptions.Atomic, a batch in which any record failed writes
 // nothing: the failed records are reported FAILED with their errors and

@@ -107,11 +107,22 @@ func (p *prepared) reportWith(out []domain.ImportResult, failed bool) *domain.Im
 // written: nothing, when an atomic batch had a failure.
 func report(results []domain.ImportResult, opts domain.ImportOptions, failed bool) *domain.ImportReport {
 	rep := &domain.ImportReport{Results: results}
+	var uncommitted map[domain.ID]bool // ids of statements the batch created, when it did not commit
+	if opts.DryRun || (opts.Atomic && failed) {
+		uncommitted = make(map[domain.ID]bool)
+		for _, r := range results {
+			if r.Status == domain.ImportCreated {
+				uncommitted[r.ID] = true
+			}
+		}
+	}
 	for i := range results {
 		r := &results[i]
 		if r.Status != domain.ImportFailed {
-			if r.Status == domain.ImportCreated && (opts.DryRun || (opts.Atomic && failed)) {
-				r.ID = 0 // the id was never committed and may go to another statement
+			if uncommitted[r.ID] {
+				// Never committed, by this record or an earlier one of the
+				// batch: the id may go to another statement.
+				r.ID = 0
 			}
 			if opts.Atomic && failed {
 				r.Status = domain.ImportSkipped
@@ -208,15 +219,32 @@ type batch struct {
 	speakers map[string]*domain.Speaker // by key; nil: not stored
 	topics   map[string]*domain.Topic   // by key; nil: not stored
 	sources  map[string]*domain.Source  // by normalized URL; nil: not stored
+
+	// The record of the batch that first wrote, or found unchanged, each
+	// statement, by id. A later record of the batch that would give the
+	// statement other values (the same natural key, a text that differs
+	// in case or punctuation) is refused: applied, it would undo the
+	// earlier record, and every run of the same batch would write both
+	// again, never UNCHANGED.
+	statementBy map[domain.ID]int
 }
 
 func newBatch(tx domain.Tx, policy domain.OnConflict) *batch {
 	return &batch{
-		tx:       tx,
-		policy:   policy,
-		speakers: make(map[string]*domain.Speaker),
-		topics:   make(map[string]*domain.Topic),
-		sources:  make(map[string]*domain.Source),
+		tx:          tx,
+		policy:      policy,
+		speakers:    make(map[string]*domain.Speaker),
+		topics:      make(map[string]*domain.Topic),
+		sources:     make(map[string]*domain.Source),
+		statementBy: make(map[domain.ID]int),
+	}
+}
+
+// claim records that the plan's record wrote, or left as it has it, its
+// statement.
+func (b *batch) claim(p *plan) {
+	if _, ok := b.statementBy[p.stmt.ID]; !ok {
+		b.statementBy[p.stmt.ID] = p.rec.index
 	}
 }
 
@@ -249,6 +277,7 @@ func (b *batch) apply(rec *record) (domain.ImportResult, error) {
 	if err != nil {
 		return res, err
 	}
+	b.claim(p)
 	res.ID = p.stmt.ID
 	switch {
 	case p.match == nil:

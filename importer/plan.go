@@ -453,12 +453,19 @@ func (b *batch) planStatement(p *plan) error {
 	if st.ExternalID == "" {
 		st.ExternalID = match.ExternalID
 	}
-	diffs, err := b.diffStatement(match, &st, complete)
+	diffs, fills, err := b.diffStatement(match, &st, complete)
 	if err != nil {
 		return err
 	}
+	if i, ok := b.statementBy[match.ID]; ok && (len(diffs) > 0 || fills) {
+		p.errs.addf(domain.CodeConflict, path("text"), "the record at index %d of this batch is the same statement %d (same speaker, saidOn and text up to case and punctuation) with other values; one batch cannot give a statement two versions: merge the two records", i, match.ID)
+		for _, d := range diffs {
+			p.errs.addf(domain.CodeConflict, d.Path, "%s", d.Message)
+		}
+		return nil
+	}
 	p.conflicts = append(p.conflicts, diffs...)
-	p.stmtWrite = len(diffs) > 0
+	p.stmtWrite = len(diffs) > 0 || fills
 	return nil
 }
 
@@ -494,10 +501,13 @@ func sameNaturalFields(a, b *domain.Statement) bool {
 // statement st differs from the stored one. refsKnown is false when st
 // refers to records still to be created, which the stored statement cannot
 // refer to.
-func (b *batch) diffStatement(stored, st *domain.Statement, refsKnown bool) (issues, error) {
-	var d issues
+func (b *batch) diffStatement(stored, st *domain.Statement, refsKnown bool) (d issues, fills bool, err error) {
 	differ := func(field, have, want string) {
-		if have != want {
+		switch {
+		case have == want:
+		case have == "":
+			fills = true // filling an empty field is no conflict
+		default:
 			d.addf(domain.CodeConflict, path(field), "statement %d has %s %s; this record gives %s", stored.ID, field, quote(have), quote(want))
 		}
 	}
@@ -507,7 +517,7 @@ func (b *batch) diffStatement(stored, st *domain.Statement, refsKnown bool) (iss
 	if stored.SpeakerID != st.SpeakerID {
 		sp, err := b.tx.Speaker(stored.SpeakerID)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		d.addf(domain.CodeConflict, path("speaker", "key"), "statement %d is by speaker %q; this record names another speaker", stored.ID, sp.Key)
 	}
@@ -522,7 +532,7 @@ func (b *batch) diffStatement(stored, st *domain.Statement, refsKnown bool) (iss
 	if !refsKnown || !slices.Equal(stored.SourceIDs, st.SourceIDs) {
 		d.addf(domain.CodeConflict, path("sources"), "statement %d has other sources than this record lists", stored.ID)
 	}
-	return d, nil
+	return d, fills, nil
 }
 
 // planPositions resolves the record's positions, and the positions of the
@@ -565,11 +575,22 @@ func (b *batch) planPositions(p *plan) error {
 		pos.EvidenceIDs = slices.Clone(cur.EvidenceIDs)
 		pp.pos = &pos
 		what := fmt.Sprintf("position %d of speaker %q on topic %q as of %s", cur.ID, p.speaker.Key, topic.Key, cur.AsOf)
-		if ref.stance != cur.Stance {
+		var later *domain.Statement
+		if ref.stance != cur.Stance || ref.summary != "" && ref.summary != cur.Summary {
+			var err error
+			if later, err = b.laterEvidence(cur, p.stmt); err != nil {
+				return err
+			}
+		}
+		switch {
+		case later != nil:
+			p.warns.addf(domain.CodeConflict, path("positions", i, "stance"), "%s is %s%s as statement %d, said %s, shows it, later than this record's; this record's %s%s is kept out: a position is what its latest evidence says",
+				what, cur.Stance, summaryNote(cur.Summary), later.ID, later.SaidOn, ref.stance, summaryNote(ref.summary))
+		case ref.stance != cur.Stance:
 			p.conflicts.addf(domain.CodeConflict, path("positions", i, "stance"), "%s has stance %s; this record gives %s", what, cur.Stance, ref.stance)
 			pos.Stance, pp.write = ref.stance, true
 		}
-		if ref.summary != "" && ref.summary != cur.Summary {
+		if later == nil && ref.summary != "" && ref.summary != cur.Summary {
 			p.conflicts.addf(domain.CodeConflict, path("positions", i, "summary"), "%s has summary %s; this record gives %s", what, quote(cur.Summary), quote(ref.summary))
 			pos.Summary, pp.write = ref.summary, true
 		}
@@ -600,6 +621,41 @@ func (b *batch) planPositions(p *plan) error {
 		p.unlink = append(p.unlink, &pos)
 	}
 	return nil
+}
+
+// laterEvidence returns a statement among the position's evidence said
+// after st (by saidOn, then id; a statement still to be created is the
+// newest of its date), or nil. A record changes a position only when its
+// statement is the latest evidence: when several statements in a file
+// show one position (one speaker, topic and asOf) differently, the last
+// said wins whatever their order in the file, and importing the file
+// again changes nothing.
+func (b *batch) laterEvidence(pos *domain.Position, st *domain.Statement) (*domain.Statement, error) {
+	for _, id := range pos.EvidenceIDs {
+		if id == st.ID {
+			continue
+		}
+		ev, err := orMissing(b.tx.Statement(id))
+		if err != nil {
+			return nil, err
+		}
+		if ev == nil {
+			continue
+		}
+		c := ev.SaidOn.Compare(st.SaidOn)
+		if c > 0 || c == 0 && st.ID != 0 && ev.ID > st.ID {
+			return ev, nil
+		}
+	}
+	return nil, nil
+}
+
+// summaryNote names a position's summary in a message, if it has one.
+func summaryNote(summary string) string {
+	if summary == "" {
+		return ""
+	}
+	return " (summary " + quote(summary) + ")"
 }
 
 func cloneSpeaker(s *domain.Speaker) *domain.Speaker {
