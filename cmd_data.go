@@ -181,6 +181,10 @@ Exits 1 when any record failed.
 		if sum.Failed > 0 {
 			fmt.Fprintf(stdout, "rejected records are in %s\n", cfg.Rejects)
 		}
+		if cfg.DryRun && sum.Records > max(cfg.BatchSize, 1) {
+			// Each call of a dry run is rolled back on its own.
+			fmt.Fprintln(stdout, "note: a dry run checks each batch against the database as it is: a record that needs a speaker, topic or statement that an earlier batch of the file creates fails here and not in a real import (use --batch up to 5000 to check more of the file at once)")
+		}
 	}
 	if err != nil {
 		return err

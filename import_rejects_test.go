@@ -166,3 +166,25 @@ func TestImportClientResumeCountsBadLinesOnce(t *testing.T) {
 		})
 	}
 }
+
+// A dry run of more than one batch says how far it can be trusted.
+func TestImportClientDryRunNote(t *testing.T) {
+	a := newAPI(t, false)
+	l := sampleLines(t)
+	file := writeLines(t, l[0], l[1], l[2])
+	for _, tc := range []struct {
+		batch string
+		note  bool
+	}{{"2", true}, {"10", false}} {
+		out, err := importCmd(t, "--url", a.url, "--dry-run", "--batch", tc.batch, file)
+		if err != nil {
+			t.Fatalf("--batch %s: %v; %s", tc.batch, err, out)
+		}
+		if got := strings.Contains(out, "note: a dry run checks each batch"); got != tc.note {
+			t.Errorf("--batch %s: note printed %v, want %v: %s", tc.batch, got, tc.note, out)
+		}
+	}
+	if n, _ := a.store.CountStatements(context.Background(), domain.StatementFilter{}); n != 0 {
+		t.Fatalf("a dry run stored %d statements", n)
+	}
+}
