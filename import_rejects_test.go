@@ -176,8 +176,10 @@ func TestImportClientDryRunNote(t *testing.T) {
 		batch string
 		note  bool
 	}{{"2", true}, {"10", false}} {
+		// With two batches, the third sample line fails in the dry run:
+		// its speaker is created by the first batch.
 		out, err := importCmd(t, "--url", a.url, "--dry-run", "--batch", tc.batch, file)
-		if err != nil {
+		if err != nil && !(tc.note && errors.Is(err, errFailedRecords)) {
 			t.Fatalf("--batch %s: %v; %s", tc.batch, err, out)
 		}
 		if got := strings.Contains(out, "note: a dry run checks each batch"); got != tc.note {
