@@ -190,3 +190,41 @@ func TestImportClientDryRunNote(t *testing.T) {
 		t.Fatalf("a dry run stored %d statements", n)
 	}
 }
+
+// --resume refuses a file whose first lines are not those the checkpoint
+// covers, and goes on with one that only grew.
+func TestImportClientResumeChecksTheFile(t *testing.T) {
+	a := newAPI(t, false)
+	l := sampleLines(t)
+	file := writeLines(t, l[0], []byte(badDateLine), l[1])
+	if _, err := importCmd(t, "--url", a.url, "--batch", "1", file); err != errFailedRecords {
+		t.Fatalf("first run: %v", err)
+	}
+	if _, err := os.Stat(file + ".checkpoint"); err != nil {
+		t.Fatalf("no checkpoint after a run with failures: %v", err)
+	}
+
+	grown := writeLines(t, l[0], []byte(badDateLine), l[1], l[2])
+	if err := os.Rename(grown, file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := importCmd(t, "--url", a.url, "--resume", file)
+	if err != errFailedRecords || !strings.Contains(out, "3 created") {
+		t.Fatalf("resume of the grown file = %v, %s; want the new line imported", err, out)
+	}
+
+	changed := writeLines(t, l[3], l[4], l[5], l[6])
+	if err := os.Rename(changed, file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importCmd(t, "--url", a.url, "--resume", file); err == nil || !strings.Contains(err.Error(), "not the file the checkpoint") {
+		t.Fatalf("resume of another file = %v, want a refusal", err)
+	}
+	shorter := writeLines(t, l[0])
+	if err := os.Rename(shorter, file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importCmd(t, "--url", a.url, "--resume", file); err == nil || !strings.Contains(err.Error(), "written for another file") {
+		t.Fatalf("resume of a shorter file = %v, want a refusal", err)
+	}
+}

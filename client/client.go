@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,8 +133,19 @@ type line struct {
 
 // checkpoint is the resumable state, rewritten after each batch.
 type checkpoint struct {
-	Line    int     `json:"line"` // every line up to this one is done
+	Line int `json:"line"` // every line up to this one is done
+	// Prefix is the SHA-256, in hex, of the file's bytes up to the end of
+	// Line: --resume refuses a file whose first lines are not those the
+	// checkpoint was written for (lines added after them are fine).
+	Prefix  string  `json:"prefix,omitempty"`
 	Summary Summary `json:"summary"`
+}
+
+// mark is a place in the input: a line and the hash of everything up to
+// its end, as the checkpoint records it.
+type mark struct {
+	line   int
+	prefix string
 }
 
 // Import reads JSONL records from r and imports them. It returns the
@@ -156,14 +169,14 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		cfg.ProgressEvery = 5 * time.Second
 	}
 	sum := &Summary{}
-	skip := 0
+	skip, skipPrefix := 0, ""
 	if cfg.Resume && cfg.Checkpoint != "" {
 		cp, err := readCheckpoint(cfg.Checkpoint)
 		if err != nil {
 			return nil, err
 		}
 		if cp != nil {
-			skip = cp.Line
+			skip, skipPrefix = cp.Line, cp.Prefix
 			*sum = cp.Summary
 			sum.Elapsed = 0
 		}
@@ -189,6 +202,8 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	defer func() { sum.Elapsed = elapsedBefore + time.Since(start) }()
 
 	br := bufio.NewReaderSize(r, 1<<20)
+	h := sha256.New()
+	here := func(no int) mark { return mark{no, hex.EncodeToString(h.Sum(nil))} }
 	var (
 		batch []line
 		// bad are the lines that are no record, read since the last batch
@@ -205,10 +220,14 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		if err != nil && err != io.EOF {
 			return sum, fmt.Errorf("read line %d: %w", no, err)
 		}
+		h.Write(raw)
 		im.progress.bytes(len(raw))
 		lastLine = no
 		if no <= skip {
 			sum.Resumed++
+			if no == skip && skipPrefix != "" && here(no).prefix != skipPrefix {
+				return sum, fmt.Errorf("the input is not the file the checkpoint %s was written for: its first %d lines differ; delete the checkpoint to import the file from the start", cfg.Checkpoint, skip)
+			}
 			continue
 		}
 		sum.Lines++
@@ -226,14 +245,18 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		}
 		batch = append(batch, line{no, json.RawMessage(bytes.Clone(raw))})
 		if len(batch) == cfg.BatchSize {
-			if err := pl.submit(batch, bad, no); err != nil {
+			if err := pl.submit(batch, bad, here(no)); err != nil {
 				return sum, err
 			}
 			batch, bad = nil, nil
 		}
 	}
+	if lastLine < skip {
+		return sum, fmt.Errorf("the input has %d lines, but the checkpoint %s covers %d: it was written for another file; delete it to import this one from the start", lastLine, cfg.Checkpoint, skip)
+	}
+	end := here(lastLine)
 	if len(batch) > 0 {
-		if err := pl.submit(batch, bad, lastLine); err != nil {
+		if err := pl.submit(batch, bad, end); err != nil {
 			return sum, err
 		}
 		bad = nil
@@ -243,11 +266,11 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	}
 	if len(bad) > 0 {
 		// Bad lines after the last batch: nothing to send, only to settle.
-		if err := pl.settle(&call{bad: bad, last: lastLine}, &sent{}); err != nil {
+		if err := pl.settle(&call{bad: bad, last: end}, &sent{}); err != nil {
 			return sum, err
 		}
 	}
-	if err := im.checkpoint(lastLine); err != nil {
+	if err := im.checkpoint(end); err != nil {
 		return sum, err
 	}
 	im.progress.done(sum)
@@ -264,16 +287,15 @@ type importer struct {
 	progress *progress
 }
 
-func (im *importer) checkpoint(lineNo int) error {
+func (im *importer) checkpoint(at mark) error {
 	if im.cfg.Checkpoint == "" {
 		return nil
 	}
-	// The summary counts lines as read, and lines after lineNo are read
-	// but not settled: as far as the checkpoint goes, lineNo lines are
-	// done. Resumed belongs to the run, not to the checkpoint.
+	// The summary counts lines as read, and lines after at are read but
+	// not settled: as far as the checkpoint goes, at.line lines are done. Resumed belongs to the run, not to the checkpoint.
 	done := *im.sum
-	done.Lines, done.Resumed = lineNo, 0
-	b, err := json.Marshal(checkpoint{Line: lineNo, Summary: done})
+	done.Lines, done.Resumed = at.line, 0
+	b, err := json.Marshal(checkpoint{Line: at.line, Prefix: at.prefix, Summary: done})
 	if err != nil {
 		return err
 	}

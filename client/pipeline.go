@@ -54,7 +54,7 @@ type pipeline struct {
 // call is one batch on its way.
 type call struct {
 	batch  []line
-	last   int // the line the checkpoint covers once the batch is settled
+	last   mark // where the checkpoint is once the batch is settled
 	seq    sequence
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -72,7 +72,7 @@ func newPipeline(ctx context.Context, im *importer) *pipeline {
 // submit sends a batch whose last line is last, with the bad lines read
 // since the previous batch, and settles the oldest batch when the window
 // is full.
-func (p *pipeline) submit(batch []line, bad []rejected, last int) error {
+func (p *pipeline) submit(batch []line, bad []rejected, last mark) error {
 	c := &call{batch: batch, bad: bad, last: last}
 	if p.im.cfg.Pipeline <= 1 {
 		out, err := p.im.send(p.ctx, batch, nil)
