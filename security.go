@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -226,6 +227,39 @@ func (c securityConfig) checkExposure(addr string) error {
 // Authorization value of its first message.
 func (c securityConfig) authenticate(ctx context.Context, authorization string) (context.Context, error) {
 	return auth.Authenticate(ctx, c.keys, authorization)
+}
+
+// localHostsOnly refuses requests that name the server by anything but
+// localhost or a loopback IP. A server with anonymous writes for local
+// use listens on loopback, but a web page elsewhere could still reach it
+// by DNS rebinding: its own host name, made to resolve to 127.0.0.1,
+// makes the browser treat the server as the page's origin, so CORS
+// would not stop the page from writing. Such requests carry that name in
+// their Host header.
+func localHostsOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLocalHost(r.Host) {
+			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", fmt.Sprintf(
+				"this server takes anonymous writes, for local use only, and answers only requests that name it localhost or a loopback IP, not %q; give it --token-file to serve it under other names", r.Host))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLocalHost reports whether a Host header names this machine: localhost
+// (or a name under .localhost, which resolves to loopback by RFC 6761) or
+// a loopback IP, with or without a port.
+func isLocalHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // isLoopback reports whether the listen address addr accepts connections

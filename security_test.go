@@ -448,3 +448,59 @@ func TestPrivateCoversMetricsAndSchema(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// A server with anonymous writes for local use answers only requests that
+// name it localhost or a loopback IP: a page elsewhere that reaches it by
+// DNS rebinding names its own host. With tokens, any name will do.
+func TestAnonymousWritesAnswerLocalNamesOnly(t *testing.T) {
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"localhost:8080", true},
+		{"LOCALHOST", true},
+		{"app.localhost:8080", true},
+		{"[::1]:8080", true},
+		{"127.1.2.3", true},
+		{"evil.example:8080", false},
+		{"parley.example.org", false},
+		{"10.0.0.5:8080", false},
+	}
+	open := httptest.NewServer(newHandler(openStore(t), serveConfig{}))
+	t.Cleanup(open.Close)
+	file := filepath.Join(t.TempDir(), "tokens.json")
+	if _, err := auth.Create(file, "w", auth.RoleWrite, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := serveConfig{Security: securityConfig{TokenFile: file}}
+	if err := cfg.Security.loadKeys(); err != nil {
+		t.Fatal(err)
+	}
+	withTokens := httptest.NewServer(newHandler(openStore(t), cfg))
+	t.Cleanup(withTokens.Close)
+
+	post := func(url, host string) int {
+		req, _ := http.NewRequest(http.MethodPost, url+endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, tt := range tests {
+		want := http.StatusOK
+		if !tt.ok {
+			want = http.StatusForbidden
+		}
+		if got := post(open.URL, tt.host); got != want {
+			t.Errorf("anonymous writes, Host %q: HTTP %d, want %d", tt.host, got, want)
+		}
+		if got := post(withTokens.URL, tt.host); got != http.StatusOK {
+			t.Errorf("with tokens, Host %q: HTTP %d, want 200", tt.host, got)
+		}
+	}
+}

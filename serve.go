@@ -193,7 +193,11 @@ func newHandler(st domain.Store, cfg serveConfig) http.Handler {
 		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_USER_INPUT", "the GraphQL endpoint takes GET and POST")
 	})
 	mux.Handle("/", web.Handler(endpoint))
-	return obs.middleware(withCORS(mux, cfg.CORSOrigins))
+	var h http.Handler = mux
+	if sec.anonymousRole() == auth.RoleWrite && !sec.InsecureAnonymousWrites {
+		h = localHostsOnly(h)
+	}
+	return obs.middleware(withCORS(h, cfg.CORSOrigins))
 }
 
 // withCORS lets pages from origins call h. Without origins there is no CORS
