@@ -81,15 +81,61 @@ func NormalizeText(s string) string {
 // Tokens splits s into search words: letters and digits, case folded and
 // with diacritics removed, so that "Zelenskyy", "ZELENSKYY" and "Zelénskyy"
 // give the same token. Tokens keep their order, duplicates included.
+//
+// Two kinds of character that text copied from the web carries are
+// evened out first. Invisible formatting characters (a soft hyphen, a
+// zero-width joiner) are removed, so that they do not cut a word in two;
+// the zero-width space stays a separator. And every apostrophe separates
+// words, as "'" and "’" always did: "ʼ" (U+02BC), which Unicode
+// recommends for Ukrainian ("Обʼєднаних"), is a letter to isWordRune and
+// would otherwise glue what the other two split.
 func Tokens(s string) []string {
 	if isASCII(s) {
 		return strings.Fields(asciiWords(s, ' '))
 	}
 	// Marks are stripped after folding too, because folding can produce
 	// them: "ß" + U+0301 folds to "ss" + U+0301.
+	s = stripMarks(foldCase(stripMarks(removeFormatting(s))))
+	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) || r == modifierApostrophe })
+}
+
+// TokensSchema4 is Tokens as the store's schema 4 indexed text, before
+// apostrophes and invisible formatting were evened out: U+02BC inside a
+// word, a formatting character between two. Only the store's migration
+// from that schema may use it, to find the index entries it replaces.
+func TokensSchema4(s string) []string {
+	if isASCII(s) {
+		return Tokens(s)
+	}
 	s = stripMarks(foldCase(stripMarks(s)))
 	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
 }
+
+// TokensChangedSince4 reports whether Tokens and TokensSchema4 may differ
+// for s: it has an apostrophe U+02BC or a formatting character that
+// Tokens drops.
+func TokensChangedSince4(s string) bool {
+	return !isASCII(s) && strings.ContainsFunc(s, func(r rune) bool { return r == modifierApostrophe || isJoiningFormat(r) })
+}
+
+// modifierApostrophe is U+02BC MODIFIER LETTER APOSTROPHE.
+const modifierApostrophe = '\u02BC'
+
+// removeFormatting drops the invisible formatting characters (category
+// Cf) of s, except the zero-width space, which marks a word boundary.
+func removeFormatting(s string) string {
+	if !strings.ContainsFunc(s, isJoiningFormat) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isJoiningFormat(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isJoiningFormat(r rune) bool { return r != '\u200B' && unicode.Is(unicode.Cf, r) }
 
 // HasWords reports whether every one of words (tokens as Tokens makes
 // them) is a token of text: slices.Contains(Tokens(text), w) for each w.

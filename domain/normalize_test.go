@@ -72,6 +72,15 @@ func TestTokens(t *testing.T) {
 		{"हिन्दी", []string{"हिनदी"}},
 		{"ß\u0301", []string{"ss"}},
 		{"Ꭰ ꭰ", []string{"Ꭰ", "Ꭰ"}},
+		// Every apostrophe separates words, the one Ukrainian uses too.
+		{"Об'єднаних", []string{"об", "єднаних"}},
+		{"Об\u2019єднаних", []string{"об", "єднаних"}},
+		{"Об\u02BCєднаних", []string{"об", "єднаних"}},
+		{"Zelenskyy\u02BCs office", []string{"zelenskyy", "s", "office"}},
+		// Invisible formatting joins; the zero-width space separates.
+		{"Zelen\u00ADskyy", []string{"zelenskyy"}},
+		{"Zelen\u200Dskyy\uFEFF", []string{"zelenskyy"}},
+		{"peace\u200Bplan", []string{"peace", "plan"}},
 	}
 	for _, tt := range tests {
 		if got := Tokens(tt.in); !slices.Equal(got, tt.want) {

@@ -115,6 +115,11 @@ func isWordish(r rune) bool {
 	if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
 		return true
 	}
+	if r != '\u200B' && unicode.Is(unicode.Cf, r) {
+		// The tokenizer drops invisible formatting (a soft hyphen) inside
+		// a word: it belongs to the word's run.
+		return true
+	}
 	if r < utf8.RuneSelf {
 		return false
 	}

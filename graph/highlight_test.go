@@ -60,6 +60,7 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 		"Ukraine's \"security guarantees\" — said Zelénskyy; ZELENSKYY.",
 		"e\u0301te\u0301 \ufb01nal №5 ½ Ｚｅｌｅｎｓｋｙｙ straße STRASSE ß\u0301",
 		"Коваленко, हिन्दी भाषा, 中文, Ꭰꭰ",
+		"Zelen\u00ADskyy, Об\u02BCєднаних Націй, Zelenskyy\u2019s and Zelenskyy\u02BCs, a\u200Bb c\u200Dd \u00AD alone",
 	}
 	recs, err := sample.Records()
 	if err != nil {

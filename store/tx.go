@@ -717,8 +717,11 @@ func statementIndex(s *domain.Statement, country string) [][2][]byte {
 // a person types matches a 200-letter token, and bbolt keys stay small.
 const maxTokenLen = 64
 
-func uniqueTokens(text string) []string {
-	toks := domain.Tokens(text)
+func uniqueTokens(text string) []string { return indexableTokens(domain.Tokens(text)) }
+
+// indexableTokens sorts toks, drops duplicates and keeps those with
+// postings: the words under which the search index lists a text.
+func indexableTokens(toks []string) []string {
 	slices.Sort(toks)
 	toks = slices.Compact(toks)
 	return slices.DeleteFunc(toks, func(s string) bool { return !indexable(s) })
