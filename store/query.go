@@ -84,8 +84,10 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		var ps [][]byte
 		seen := map[string]bool{}
 		for _, c := range f.Countries {
+			// Only a real code: "--" is the index's own key for speakers
+			// without a country.
 			c = strings.ToUpper(strings.TrimSpace(c))
-			if len(c) == 2 && !seen[c] {
+			if domain.ValidateCountry(c) == nil && !seen[c] {
 				seen[c] = true
 				ps = append(ps, []byte(c))
 			}

@@ -26,7 +26,7 @@ const worldSize = 80
 var matchNothing = map[string]bool{
 	"speakers=unknown": true, "topics=unknown": true, "countries=unused": true,
 	"said=before_everything": true, "source=unknown": true, "search=absent_word": true,
-	"every_field_unknown_speaker": true,
+	"every_field_unknown_speaker": true, "countries=not_a_code": true,
 }
 
 type namedFilter struct {
@@ -61,6 +61,7 @@ func (w *world) filterCases() []namedFilter {
 		{"countries=UA_FR", domain.StatementFilter{Countries: strs("UA", "FR")}},
 		{"countries=EU", domain.StatementFilter{Countries: strs("EU")}},
 		{"countries=unused", domain.StatementFilter{Countries: strs("GB")}},
+		{"countries=not_a_code", domain.StatementFilter{Countries: strs("--", "R", "r u")}},
 
 		{"kinds=QUOTE", domain.StatementFilter{Kinds: kinds(domain.StatementQuote)}},
 		{"kinds=PARAPHRASE", domain.StatementFilter{Kinds: kinds(domain.StatementParaphrase)}},
