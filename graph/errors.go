@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"net/http"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -67,6 +68,20 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			out.Message = name + ": " + derr.Message
 		}
 		return out
+	}
+
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The request's deadline ended the field. A mutation's answer is
+		// sent as it is (see requestState.write), with 503 so that
+		// clients try again: an import call sent again gets the report
+		// of a batch that another call's group committed meanwhile.
+		setStatus(ctx, http.StatusServiceUnavailable, nil)
+		return &gqlerror.Error{
+			Message:    "this field did not finish within the request's deadline; ask for less or try again later",
+			Path:       gerr.Path,
+			Locations:  gerr.Locations,
+			Extensions: map[string]any{extCode: string(domain.CodeInternal), "limit": "deadline"},
+		}
 	}
 
 	if gerr.Err == nil {

@@ -42,6 +42,11 @@ type requestState struct {
 	mu     sync.Mutex // guards what the guard sets and the writer reads
 	status int
 	header http.Header
+	// write says the operation is a mutation. Its answer is never
+	// replaced by the deadline's error: a write that committed after the
+	// deadline must still say so, with the ids it made, or a client that
+	// retries would write twice.
+	write bool
 }
 
 type requestKey struct{}
@@ -75,6 +80,15 @@ func setStatus(ctx context.Context, status int, hdr http.Header) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.status, st.header = status, hdr
+}
+
+// markWrite records that the request in ctx runs a mutation.
+func markWrite(ctx context.Context) {
+	if st, ok := ctx.Value(requestKey{}).(*requestState); ok {
+		st.mu.Lock()
+		st.write = true
+		st.mu.Unlock()
+	}
 }
 
 func method(ctx context.Context) string {
@@ -127,9 +141,9 @@ func Protect(api http.Handler, opts Options) http.Handler {
 	})
 }
 
-// answerWriter starts the answer: with the deadline error in place of an
-// answer that starts past the deadline, and otherwise with the status
-// and headers the guard chose, if it chose any.
+// answerWriter starts the answer: with the deadline error in place of a
+// query's answer that starts past the deadline, and otherwise with the
+// status and headers the guard chose, if it chose any.
 type answerWriter struct {
 	http.ResponseWriter
 	st       *requestState
@@ -145,7 +159,10 @@ func (w *answerWriter) start(code int) {
 		return
 	}
 	w.started = true
-	if errors.Is(w.deadline.Err(), context.DeadlineExceeded) {
+	w.st.mu.Lock()
+	write := w.st.write
+	w.st.mu.Unlock()
+	if !write && errors.Is(w.deadline.Err(), context.DeadlineExceeded) {
 		w.wasLate = true
 		h := w.Header()
 		h.Del("Content-Length")
@@ -211,6 +228,7 @@ func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Operatio
 			return codedError(domain.CodeBadUserInput, op.Position, "mutations must be sent with POST; GET runs queries only")
 		}
 		need = auth.RoleWrite
+		markWrite(ctx)
 	}
 	c, ok, err := currentCaller(ctx)
 	if err != nil {
@@ -233,8 +251,8 @@ func (guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Operatio
 // socketDeadline gives each query and mutation that arrives over a
 // WebSocket the deadline Protect gives an HTTP request: a socket has no
 // request around its operations to carry one. Subscriptions live as long
-// as the client wants. An answer that the deadline cut short becomes the
-// deadline's error, as over HTTP.
+// as the client wants. A query's answer that the deadline cut short
+// becomes the deadline's error, as over HTTP.
 func socketDeadline(d time.Duration) graphql.ResponseMiddleware {
 	late := &gqlerror.Error{
 		Message:    fmt.Sprintf(deadlineText, d),
@@ -244,13 +262,15 @@ func socketDeadline(d time.Duration) graphql.ResponseMiddleware {
 		if _, overHTTP := ctx.Value(requestKey{}).(*requestState); overHTTP || !graphql.HasOperationContext(ctx) {
 			return next(ctx)
 		}
-		if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation == ast.Subscription {
+		op := graphql.GetOperationContext(ctx).Operation
+		if op == nil || op.Operation == ast.Subscription {
 			return next(ctx)
 		}
 		dctx, release := withDeadlineContext(ctx, time.Now().Add(d))
 		defer release()
 		resp := next(dctx)
-		if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+		if op.Operation == ast.Query && errors.Is(dctx.Err(), context.DeadlineExceeded) {
+			// A mutation's answer stays: see requestState.write.
 			return &graphql.Response{Errors: gqlerror.List{late}}
 		}
 		return resp

@@ -260,6 +260,41 @@ func (slowStore) ListStatements(ctx context.Context, _ domain.StatementFilter, _
 	return nil, ctx.Err()
 }
 
+// slowWrites is a store whose CreateTopic takes longer than a short
+// deadline: it commits late when commit is set, and otherwise gives up
+// when the request's context ends.
+type slowWrites struct {
+	domain.Store
+	commit bool
+}
+
+func (s slowWrites) CreateTopic(ctx context.Context, tp *domain.Topic) (*domain.Topic, error) {
+	if !s.commit {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	time.Sleep(300 * time.Millisecond)
+	return s.Store.CreateTopic(context.WithoutCancel(ctx), tp)
+}
+
+// A mutation's answer is never replaced by the deadline's error: a write
+// that committed late says so, with its result; one the deadline stopped
+// answers 503 with the deadline's error on its field.
+func TestDeadlineKeepsAMutationsAnswer(t *testing.T) {
+	const deadline = 100 * time.Millisecond
+	opts := Options{Limits: Limits{Deadline: deadline}}
+	late := limited(t, slowWrites{emptyStore(t), true}, opts)
+	r := post(t, late, `mutation { createTopic(input: {key: "late", name: "Late"}) { topic { key } } }`, nil, "")
+	if r.status != http.StatusOK || len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"key":"late"`) {
+		t.Fatalf("a write that committed after the deadline: HTTP %d %s %+v; want its answer", r.status, r.Data, r.Errors)
+	}
+	stopped := limited(t, slowWrites{emptyStore(t), false}, opts)
+	r = post(t, stopped, `mutation { createTopic(input: {key: "never", name: "Never"}) { topic { key } } }`, nil, "")
+	if r.status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["limit"] != "deadline" || !strings.Contains(r.Errors[0].Message, "did not finish") {
+		t.Fatalf("a write the deadline stopped: HTTP %d %+v; want 503 and the deadline's error", r.status, r.Errors)
+	}
+}
+
 // A query over a WebSocket has the same deadline as over HTTP, and the
 // same error when it runs past it; the socket stays usable.
 func TestDeadlineOverWebSocket(t *testing.T) {
