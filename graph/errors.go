@@ -3,9 +3,9 @@ package graph
 import (
 	"context"
 	"errors"
-	"net/http"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 
