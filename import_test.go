@@ -298,3 +298,24 @@ func TestExportCommandRoundTrip(t *testing.T) {
 		t.Fatal("parley export of the sample database differs from the sample file")
 	}
 }
+
+// Speakers and topics may be named without a key, as DESIGN.md allows:
+// the key is derived from the name, through the mutation as in a file.
+func TestImportDerivesMissingKeys(t *testing.T) {
+	a := newAPI(t, false)
+	rec := map[string]any{
+		"text": "We will not negotiate in public.", "kind": "QUOTE", "saidOn": "2025-12-01",
+		"speaker": map[string]any{"name": "Karoline Leavitt", "kind": "PERSON"},
+		"topics":  []any{map[string]any{"name": "U.S. peace plan"}},
+	}
+	r := a.post(importMutation, vars{"input": []any{rec}})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"created":1`) {
+		t.Fatalf("import without keys: %s %+v", r.Data, r.Errors)
+	}
+	if _, err := a.store.SpeakerByKey(context.Background(), "karoline-leavitt"); err != nil {
+		t.Errorf("the speaker's derived key: %v", err)
+	}
+	if _, err := a.store.TopicByKey(context.Background(), "u-s-peace-plan"); err != nil {
+		t.Errorf("the topic's derived key: %v", err)
+	}
+}

@@ -2211,9 +2211,13 @@ input StatementImport {
   positions: [PositionRefInput!]
 }
 
-"A speaker named by key, with what is needed to create it when missing."
+"""
+A speaker named by key, with what is needed to create it when missing.
+Without a key, the key is derived from the name (` + "`" + `Vladimir Putin` + "`" + ` →
+` + "`" + `vladimir-putin` + "`" + `).
+"""
 input SpeakerRefInput {
-  key: String!
+  key: String
   name: String
   "PERSON, ORGANIZATION or COUNTRY."
   kind: String
@@ -2235,9 +2239,12 @@ input RoleRefInput {
   to: String
 }
 
-"A topic named by key; ` + "`" + `parent` + "`" + ` is the parent topic's key."
+"""
+A topic named by key; ` + "`" + `parent` + "`" + ` is the parent topic's key. Without a key,
+the key is derived from the name.
+"""
 input TopicRefInput {
-  key: String!
+  key: String
   name: String
   description: String
   parent: String
@@ -11073,7 +11080,7 @@ func (ec *executionContext) unmarshalInputSpeakerRefInput(ctx context.Context, o
 		switch k {
 		case "key":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11427,7 +11434,7 @@ func (ec *executionContext) unmarshalInputTopicRefInput(ctx context.Context, obj
 		switch k {
 		case "key":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
