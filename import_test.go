@@ -319,3 +319,34 @@ func TestImportDerivesMissingKeys(t *testing.T) {
 		t.Errorf("the topic's derived key: %v", err)
 	}
 }
+
+// An explicit null for atomic is its default, true, as in GraphQL a null
+// for an argument with a default would otherwise not be.
+func TestImportAtomicNullIsTheDefault(t *testing.T) {
+	lines := sampleLines(t)[:3]
+	var bad map[string]any
+	if err := json.Unmarshal(lines[1], &bad); err != nil {
+		t.Fatal(err)
+	}
+	bad["saidOn"] = "2025-13"
+	input := []any{lines[0], bad, lines[2]}
+	for _, tc := range []struct {
+		name    string
+		options any
+		stored  int
+	}{
+		{"atomic null", map[string]any{"atomic": nil}, 0},
+		{"options without atomic", map[string]any{}, 0},
+		{"atomic false", map[string]any{"atomic": false}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newAPI(t, false)
+			if r := a.post(importMutation, vars{"input": input, "options": tc.options}); len(r.Errors) > 0 {
+				t.Fatalf("%+v", r.Errors)
+			}
+			if n, _ := a.store.CountStatements(context.Background(), domain.StatementFilter{}); n != tc.stored {
+				t.Errorf("%d statements stored, want %d", n, tc.stored)
+			}
+		})
+	}
+}

@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	Topic() TopicResolver
 	TopicConnection() TopicConnectionResolver
+	ImportOptions() ImportOptionsResolver
 	PositionRefInput() PositionRefInputResolver
 	RoleRefInput() RoleRefInputResolver
 	SpeakerRefInput() SpeakerRefInputResolver
@@ -416,6 +417,9 @@ type TopicConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.TopicConnection) (int, error)
 }
 
+type ImportOptionsResolver interface {
+	Atomic(ctx context.Context, obj *domain.ImportOptions, data *bool) error
+}
 type PositionRefInputResolver interface {
 	Stance(ctx context.Context, obj *domain.PositionRef, data string) error
 }
@@ -10593,11 +10597,13 @@ func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj
 			it.DryRun = data
 		case "atomic":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atomic"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Atomic = data
+			if err = ec.Resolvers.ImportOptions().Atomic(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "sequence":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sequence"))
 			data, err := ec.unmarshalOImportSequence2ᚖparleyᚋdomainᚐImportSequence(ctx, v)

@@ -505,6 +505,13 @@ func (r *topicConnectionResolver) TotalCount(ctx context.Context, obj *model.Top
 	return r.Store.CountTopics(ctx, obj.Filter)
 }
 
+// Atomic is the resolver for the atomic field.
+func (r *importOptionsResolver) Atomic(ctx context.Context, obj *domain.ImportOptions, data *bool) error {
+	// An explicit null is the default, as a missing field is.
+	obj.Atomic = data == nil || *data
+	return nil
+}
+
 // Stance is the resolver for the stance field.
 func (r *positionRefInputResolver) Stance(ctx context.Context, obj *domain.PositionRef, data string) error {
 	obj.Stance = domain.Stance(data)
@@ -580,6 +587,9 @@ func (r *Resolver) Topic() TopicResolver { return &topicResolver{r} }
 // TopicConnection returns TopicConnectionResolver implementation.
 func (r *Resolver) TopicConnection() TopicConnectionResolver { return &topicConnectionResolver{r} }
 
+// ImportOptions returns ImportOptionsResolver implementation.
+func (r *Resolver) ImportOptions() ImportOptionsResolver { return &importOptionsResolver{r} }
+
 // PositionRefInput returns PositionRefInputResolver implementation.
 func (r *Resolver) PositionRefInput() PositionRefInputResolver { return &positionRefInputResolver{r} }
 
@@ -608,6 +618,7 @@ type (
 	subscriptionResolver        struct{ *Resolver }
 	topicResolver               struct{ *Resolver }
 	topicConnectionResolver     struct{ *Resolver }
+	importOptionsResolver       struct{ *Resolver }
 	positionRefInputResolver    struct{ *Resolver }
 	roleRefInputResolver        struct{ *Resolver }
 	speakerRefInputResolver     struct{ *Resolver }
