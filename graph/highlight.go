@@ -66,9 +66,9 @@ func highlight(text, search string) *string {
 	return &out
 }
 
-// searchTerms splits a search the way the store's planner does: text
-// between double quotes is a phrase when it has more than one word, and
-// every other word stands alone.
+// searchTerms splits a search as domain.ParseSearch does, except that a
+// phrase's words are not words of their own: they are marked only where
+// the phrase occurs.
 func searchTerms(search string) (words []string, phrases [][]string) {
 	for i, part := range strings.Split(search, `"`) {
 		toks := domain.Tokens(part)

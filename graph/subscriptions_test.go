@@ -145,6 +145,21 @@ func (w *wsClient) subscribe(id, query string, vars map[string]any) {
 	w.send(wsMessage{ID: id, Type: "subscribe", Payload: payload})
 }
 
+// nextFor returns the next message about operation id, reading past the
+// others.
+func (w *wsClient) nextFor(id string) wsMessage {
+	w.t.Helper()
+	for {
+		m, err := w.next()
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if m.ID == id {
+			return m
+		}
+	}
+}
+
 // next returns the next message other than a ping, pong or keep-alive.
 func (w *wsClient) next() (wsMessage, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -386,17 +401,8 @@ func TestSubscriptionPanicEndsOnlyItself(t *testing.T) {
 		t.Fatalf("the subscription ended with %s %s; want INTERNAL", last.Type, last.Payload)
 	}
 	c.subscribe("q", `{ __typename }`, nil)
-	for {
-		m, err := c.next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.ID == "q" {
-			if !strings.Contains(string(m.Payload), `"Query"`) {
-				t.Fatalf("a query after the panic: %s %s", m.Type, m.Payload)
-			}
-			break
-		}
+	if m := c.nextFor("q"); !strings.Contains(string(m.Payload), `"Query"`) {
+		t.Fatalf("a query after the panic: %s %s", m.Type, m.Payload)
 	}
 }
 
@@ -535,17 +541,8 @@ func TestWebSocketTokenRevokedWhileOpen(t *testing.T) {
 			c.subscribe("s", `subscription { statementAdded { text } }`, nil)
 			waitSubscribed(t, obs, 1)
 			c.subscribe("m1", imp, map[string]any{"in": []any{rec("before")}})
-			for {
-				m, err := c.next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if m.ID == "s" {
-					if m.Type != "next" {
-						t.Fatalf("the subscription ended before the revocation: %s %s", m.Type, m.Payload)
-					}
-					break
-				}
+			if m := c.nextFor("s"); m.Type != "next" {
+				t.Fatalf("the subscription ended before the revocation: %s %s", m.Type, m.Payload)
 			}
 
 			revoked.Store(true)
