@@ -30,10 +30,11 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 2 * time.Minute
-	// shutdownTimeout bounds how long in-flight requests may take to
-	// finish once a signal asks the server to stop.
-	shutdownTimeout = 30 * time.Second
 )
+
+// shutdownTimeout bounds how long in-flight requests may take to finish
+// once a signal asks the server to stop. A variable for tests.
+var shutdownTimeout = 30 * time.Second
 
 // endpoint is the path of the GraphQL API.
 const endpoint = "/graphql"
@@ -70,7 +71,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 
 // serveOn serves h on ln until ctx is done, then shuts down gracefully.
 func serveOn(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Writer) error {
+	// Requests outlive the signal (they may finish), but not the
+	// shutdown's timeout: then their context ends, so that a handler
+	// waiting on a client that stopped reading (a backup) lets go of the
+	// store, which could not close under its read transaction.
+	reqCtx, endRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer endRequests()
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -92,7 +100,8 @@ func serveOn(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Wri
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		endRequests()
+		return fmt.Errorf("shutdown: requests still running after %s were cut off: %w", shutdownTimeout, errors.Join(err, srv.Close()))
 	}
 	return nil
 }

@@ -40,6 +40,13 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, a second one ends the process at once,
+		// as if no handler were installed: an operator's way out of a
+		// shutdown that waits.
+		<-ctx.Done()
+		stop()
+	}()
 
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	switch {

@@ -309,3 +309,45 @@ func TestSetMemoryLimitAppliesAndRestores(t *testing.T) {
 		t.Errorf("limit %d after a 0 limit, want %d", got, before)
 	}
 }
+
+// A request that does not finish within the shutdown's timeout (a backup
+// to a client that stopped reading) has its context ended and its
+// connection closed, so that serveOn returns with it finished and the
+// store can close.
+func TestShutdownCutsOffWhatOutlivesItsTimeout(t *testing.T) {
+	defer func(d time.Duration) { shutdownTimeout = d }(shutdownTimeout)
+	shutdownTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, finished := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(finished)
+		close(started)
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveOn(ctx, ln, h, io.Discard) }()
+	go func() {
+		if res, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+			res.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-served:
+		if err == nil || !strings.Contains(err.Error(), "cut off") {
+			t.Errorf("serveOn = %v, want an error that says requests were cut off", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serveOn did not return after its shutdown timeout")
+	}
+	select {
+	case <-finished:
+	case <-time.After(time.Second):
+		t.Fatal("the request still runs after serveOn returned")
+	}
+}
