@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -58,12 +59,33 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // must refuse such a file with a message, not crash on it. A write
 // transaction that panics is rolled back, so the file is left as it was.
 func refuseDamaged(path string, fn func() error) (err error) {
+	// A page past the end of a short file faults when read through the
+	// map: a panic here rather than the process's end.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("open %s: the database file is damaged (%v); refusing to touch it. Run parley check on it, and restore the latest backup with parley restore", path, p)
 		}
 	}()
 	return fn()
+}
+
+// refuseTruncated refuses a file shorter than the pages its meta page
+// counts: one copied or downloaded only in part. Reading its last pages
+// would fault.
+func refuseTruncated(db *bolt.DB, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	var need int64
+	if err := db.View(func(tx *bolt.Tx) error { need = tx.Size(); return nil }); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if fi.Size() < need {
+		return fmt.Errorf("open %s: the database file is truncated (%d bytes; its pages need %d): it was not copied whole; refusing to touch it. Restore the latest backup with parley restore", path, fi.Size(), need)
+	}
+	return nil
 }
 
 // maxCheckProblems bounds the problems Check reports: a badly damaged file

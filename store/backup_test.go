@@ -266,3 +266,45 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// A file cut short, as a copy that did not finish leaves it, is refused
+// with an error by Open and by CheckFile, whatever the cut; the process
+// does not fault.
+func TestTruncatedFileIsRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.db")
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	for i := range 2000 {
+		if _, err := s.CreateStatement(ctx, &domain.Statement{Text: fmt.Sprintf("statement %d on sanctions and talks", i), Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A backup is exactly the pages in use (the file itself grows in
+	// steps of 16 MiB, so cutting its free tail loses nothing).
+	var buf bytes.Buffer
+	if _, err := s.Backup(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	whole := buf.Bytes()
+	for _, n := range []int{len(whole) / 2, len(whole) - 4096, 3 * 4096, 20000} {
+		cut := filepath.Join(dir, fmt.Sprintf("cut-%d.db", n))
+		if err := os.WriteFile(cut, whole[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := store.Open(cut, store.Options{}); err == nil {
+			s.Close()
+			t.Errorf("Open of the file cut to %d of %d bytes succeeded", n, len(whole))
+		} else if !strings.Contains(err.Error(), "truncated") && !strings.Contains(err.Error(), "damaged") && !strings.Contains(err.Error(), "not a valid") {
+			t.Errorf("Open of the file cut to %d bytes: %v; want it called truncated or damaged", n, err)
+		}
+		if _, problems, err := store.CheckFile(ctx, cut); err == nil && len(problems) == 0 {
+			t.Errorf("CheckFile of the file cut to %d bytes found nothing wrong", n)
+		}
+	}
+}

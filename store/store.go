@@ -184,12 +184,16 @@ func Open(path string, opts Options) (*Store, error) {
 	// Sync stays on (NoSync false): a write is acknowledged only after
 	// its commit reached the disk. docs/security.md explains each
 	// setting.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         opts.LockTimeout,
-		ReadOnly:        opts.ReadOnly,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: opts.InitialMmapSize,
-		MaxSize:         int(opts.MaxSize),
+	var db *bolt.DB
+	err := refuseDamaged(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:         opts.LockTimeout,
+			ReadOnly:        opts.ReadOnly,
+			FreelistType:    bolt.FreelistMapType,
+			InitialMmapSize: opts.InitialMmapSize,
+			MaxSize:         int(opts.MaxSize),
+		})
+		return err
 	})
 	switch {
 	case errors.Is(err, bolterrors.ErrMaxSizeReached):
@@ -200,6 +204,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: not a valid Parley database (%v); refusing to touch it", path, err)
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := refuseTruncated(db, path); err != nil {
+		db.Close()
+		return nil, err
 	}
 	s := &Store{db: db, now: opts.Now}
 	if opts.RecordCacheSize == 0 {
