@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"parley/client"
@@ -85,28 +87,87 @@ while a server has it open.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*db); err != nil {
+	dbInfo, err := os.Stat(*db)
+	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	if *out != "-" {
+		if err := refuseDatabaseOut(*out, dbInfo); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	st, err := store.Open(*db, store.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w := stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if err := importer.Export(ctx, st, bw); err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
+		return bw.Flush()
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := importer.Export(ctx, st, bw); err != nil {
+	if *out == "-" {
+		return write(stdout)
+	}
+	if err := replaceFile(*out, write); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// refuseDatabaseOut refuses an output path that is the database being
+// read, or any Parley database: writing over one destroys it.
+func refuseDatabaseOut(out string, db os.FileInfo) error {
+	fi, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return bw.Flush()
+	if os.SameFile(fi, db) {
+		return fmt.Errorf("--out %s is the database itself; write the export to another file", out)
+	}
+	if isDatabaseFile(out) {
+		return fmt.Errorf("--out %s is a database file; write the export to another file", out)
+	}
+	return nil
+}
+
+// isDatabaseFile reports whether the file at path starts like a bbolt
+// database: its first meta page's magic number, after the page header.
+func isDatabaseFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [20]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false
+	}
+	return binary.LittleEndian.Uint32(head[16:]) == boltMagic
+}
+
+// boltMagic is the magic number of bbolt's meta pages.
+const boltMagic = 0xED0CDAED
+
+// replaceFile writes path whole or not at all: into a temporary file
+// beside it, synced, then renamed over it. An export that fails or is
+// interrupted leaves the previous file as it was.
+func replaceFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // nothing to remove after the rename
+	// As os.Create would make it: CreateTemp's files are private.
+	if err := errors.Join(tmp.Chmod(0o644), write(tmp), tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // runImport streams a JSONL file into a running server.

@@ -297,6 +297,35 @@ func TestExportCommandRoundTrip(t *testing.T) {
 	if !bytes.Equal(out.Bytes(), sample.JSONL()) {
 		t.Fatal("parley export of the sample database differs from the sample file")
 	}
+
+	// --out replaces a file whole; it refuses the database itself and any
+	// other database.
+	file := filepath.Join(dir, "export.jsonl")
+	if err := os.WriteFile(file, []byte("an older export\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"export", "--db", db, "--out", file}, getenv, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, sample.JSONL()) {
+		t.Fatalf("--out %s holds %d bytes (%v), want the sample", file, len(got), err)
+	}
+	other := filepath.Join(dir, "other.db")
+	if st, err := store.Open(other, store.Options{}); err != nil {
+		t.Fatal(err)
+	} else {
+		st.Close()
+	}
+	for _, target := range []string{db, other} {
+		before, _ := os.ReadFile(target)
+		err := run(ctx, []string{"export", "--db", db, "--out", target}, getenv, nil, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), "--out") {
+			t.Errorf("export --out %s: %v; want a refusal", target, err)
+		}
+		if after, _ := os.ReadFile(target); !bytes.Equal(after, before) {
+			t.Errorf("export --out %s changed the file", target)
+		}
+	}
 }
 
 // Speakers and topics may be named without a key, as DESIGN.md allows:
