@@ -3,12 +3,14 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -255,5 +257,54 @@ func TestMiddleware(t *testing.T) {
 func TestCallerFromBareContextFailsClosed(t *testing.T) {
 	if c := CallerFrom(t.Context()); c.Role != RoleNone || !c.Anonymous() {
 		t.Errorf("CallerFrom(no caller) = %+v", c)
+	}
+}
+
+// Token commands run at once keep every change: each creation's token
+// works and a revocation stays revoked.
+func TestConcurrentTokenChangesKeepEveryChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	if _, err := Create(path, "victim", RoleAdmin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	tokens := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n+1)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := Create(path, fmt.Sprintf("t%02d", i), RoleRead, time.Now())
+			tokens[i] = tok
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); errs <- Revoke(path, "victim") }()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tok := range tokens {
+		if _, ok := keys.Lookup(tok); !ok {
+			t.Errorf("the token created as t%02d does not work", i)
+		}
+	}
+	list, _ := List(path)
+	if len(list) != n {
+		t.Errorf("%d tokens in the file, want %d", len(list), n)
+	}
+	for _, tk := range list {
+		if tk.Name == "victim" {
+			t.Error("the revoked token is back")
+		}
 	}
 }

@@ -237,7 +237,9 @@ func writeFile(path string, tf *file) error {
 
 // Create adds a token named name with role to the token file at path,
 // creating the file when missing, and returns the token. The token is
-// returned only here: the file keeps its hash.
+// returned only here: the file keeps its hash. Create and Revoke hold a
+// lock while they read, change and replace the file, so that two of them
+// run at once do not lose either change.
 func Create(path, name string, role Role, now time.Time) (string, error) {
 	if !validName.MatchString(name) {
 		return "", fmt.Errorf("token name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
@@ -245,6 +247,11 @@ func Create(path, name string, role Role, now time.Time) (string, error) {
 	if !role.Allows(RoleRead) || role > RoleAdmin {
 		return "", fmt.Errorf("role %v cannot be given to a token", role)
 	}
+	unlock, err := lockFile(path)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	tf, err := readFile(path)
 	if err != nil {
 		return "", err
@@ -282,6 +289,11 @@ func List(path string) ([]Token, error) {
 // Revoke removes the token named name from the token file at path. A
 // running server stops accepting it within a second.
 func Revoke(path, name string) error {
+	unlock, err := lockFile(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tf, err := readFile(path)
 	if err != nil {
 		return err
