@@ -37,6 +37,10 @@ const (
 	// are labelled with: clients choose the names, and each new label value
 	// is a new time series kept for the life of the process.
 	maxOperationNames = 200
+	// maxOperationName bounds the operation names used as labels and
+	// logged whole: a name is the client's to choose, and GraphQL sets no
+	// length, so a longer one is "other" in the metrics and cut in logs.
+	maxOperationName = 64
 	// maxLoggedQuery bounds the query text of a slow-query log line.
 	maxLoggedQuery = 2000
 )
@@ -297,7 +301,7 @@ func (o *observability) Operation(ctx context.Context, op graph.OperationInfo) {
 	}
 	if n := noteFrom(ctx); n != nil {
 		n.mu.Lock()
-		n.operation = op.Name
+		n.operation = logName(op.Name)
 		n.codes = op.Codes
 		n.mu.Unlock()
 	}
@@ -306,16 +310,29 @@ func (o *observability) Operation(ctx context.Context, op graph.OperationInfo) {
 		if len(q) > maxLoggedQuery {
 			q = q[:maxLoggedQuery] + "…"
 		}
-		slog.WarnContext(ctx, "slow operation", "operation", op.Name, "type", op.Type,
+		slog.WarnContext(ctx, "slow operation", "operation", logName(op.Name), "type", op.Type,
 			"duration", op.Duration, "threshold", o.slowQuery, "query", q)
 	}
 }
 
+// logName is an operation name as logs show it: cut to maxOperationName
+// bytes (names are ASCII).
+func logName(name string) string {
+	if len(name) > maxOperationName {
+		return name[:maxOperationName] + "…"
+	}
+	return name
+}
+
 // label is the metric label of an operation name: the name itself for the
-// first maxOperationNames names seen, "other" after that.
+// first maxOperationNames names seen, "other" after that and for names
+// longer than maxOperationName.
 func (o *observability) label(name string) string {
 	if name == "" {
 		return anonymousOperation
+	}
+	if len(name) > maxOperationName {
+		return otherOperation
 	}
 	o.namesMu.RLock()
 	known := o.names[name]

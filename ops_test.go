@@ -172,15 +172,18 @@ func TestMetrics(t *testing.T) {
 
 func TestOperationNamesAreBoundedInMetrics(t *testing.T) {
 	o := newObservability("", 0)
+	if got := o.label(strings.Repeat("x", maxOperationName+1)); got != otherOperation {
+		t.Errorf("a name of %d bytes is labelled %q, want %q", maxOperationName+1, got, otherOperation)
+	}
 	for i := range maxOperationNames + 10 {
-		if got := o.label(strings.Repeat("x", i+1)); i < maxOperationNames && got == otherOperation {
+		if got := o.label(strings.Repeat("x", i%(maxOperationName-4)+1) + fmt.Sprint(i)); i < maxOperationNames && got == otherOperation {
 			t.Fatalf("name %d labelled %q", i, got)
 		}
 	}
 	if got := o.label("late"); got != otherOperation {
 		t.Errorf("a name past the bound is labelled %q, want %q", got, otherOperation)
 	}
-	if got := o.label(strings.Repeat("x", 1)); got != "x" {
+	if got := o.label("x0"); got != "x0" {
 		t.Errorf("a known name is labelled %q", got)
 	}
 	if got := o.label(""); got != anonymousOperation {
