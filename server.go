@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"parley/graph"
 	"parley/store"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,6 +186,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
 		"comma-separated `origins` whose pages may call the API, such as https://app.example.org; \"*\" allows any (env PARLEY_CORS_ORIGINS)")
+	if err := setFromEnv(fs, getenv); err != nil {
+		fmt.Fprintln(stderr, "parley serve:", err)
+		return cfg, errUsage
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
@@ -253,6 +258,36 @@ func envInt(getenv func(string) string, name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// envInUsage finds the environment variable a flag's usage names.
+var envInUsage = regexp.MustCompile(`\(env (PARLEY_[A-Z0-9_]+)\)`)
+
+// setFromEnv gives each flag whose usage names an environment variable
+// that variable's value, when set, through the flag itself: a value the
+// flag refuses on the command line is refused from the environment too,
+// with the variable's name, rather than ignored. Command-line flags,
+// parsed after, win. Booleans are read by parseBoolEnv, which says the
+// same.
+func setFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			return
+		}
+		m := envInUsage.FindStringSubmatch(f.Usage)
+		if m == nil {
+			return
+		}
+		v := strings.TrimSpace(getenv(m[1]))
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a valid --%s: %v", m[1], v, f.Name, err))
+		}
+	})
+	return errors.Join(errs...)
 }
 
 func parseBoolEnv(name, v string) (bool, error) {

@@ -55,6 +55,15 @@ func TestParseServeFlags(t *testing.T) {
 		{name: "log level flag", args: []string{"--log-level", "warn"}, want: func() serveConfig { c := defaults; c.LogLevel = slog.LevelWarn; return c }()},
 		{name: "log level from environment", env: map[string]string{"PARLEY_LOG_LEVEL": "ERROR"}, want: func() serveConfig { c := defaults; c.LogLevel = slog.LevelError; return c }()},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: errUsage},
+		// A value the flag refuses is refused from the environment too,
+		// rather than ignored.
+		{name: "bad log level in the environment", env: map[string]string{"PARLEY_LOG_LEVEL": "verbose"}, wantErr: errUsage},
+		{name: "database size with a unit in the environment", env: map[string]string{"PARLEY_MAX_DB_SIZE": "1GB"}, wantErr: errUsage},
+		{name: "negative timeout in the environment", env: map[string]string{"PARLEY_REQUEST_TIMEOUT": "-1s"}, wantErr: errUsage},
+		{name: "timeout without a unit in the environment", env: map[string]string{"PARLEY_REQUEST_TIMEOUT": "30"}, wantErr: errUsage},
+		{name: "negative limit in the environment", env: map[string]string{"PARLEY_MAX_DEPTH": "-3"}, wantErr: errUsage},
+		{name: "body size with a unit in the environment", env: map[string]string{"PARLEY_MAX_BODY": "2MB"}, wantErr: errUsage},
+		{name: "memory limit with a unit in the environment", env: map[string]string{"PARLEY_MEMORY_LIMIT_MB": "1g"}, wantErr: errUsage},
 		{
 			name: "limits",
 			args: []string{"--import-max-records", "100", "--max-body", "2048"},
