@@ -282,12 +282,8 @@ func TestExportCommandRoundTrip(t *testing.T) {
 	var out bytes.Buffer
 	getenv := func(string) string { return "" }
 	ctx := context.Background()
-	cfg := serveConfig{DB: db, Sample: true}
-	st, err := store.Open(db, store.Options{})
+	st, err := openDatabase(ctx, serveConfig{DB: db, Sample: true})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seed(ctx, st, cfg); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -55,11 +56,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if cfg.MemoryLimitMiB > 0 {
 		slog.Info("Go memory limit set", "mib", cfg.MemoryLimitMiB)
 	}
-	st, err := store.Open(cfg.DB, store.Options{MaxSize: cfg.Security.MaxDBSize, RecordCacheSize: cfg.recordCacheSize()})
+	st, err := openDatabase(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", cfg.DB, err)
-	}
-	if err := seed(ctx, st, cfg); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -116,40 +114,78 @@ func displayAddr(addr net.Addr) string {
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 }
 
-// seed loads the sample data into a database that Open has just created,
-// through the same importer the bulk import uses. An existing database is
-// never seeded, with or without the flag, so restarts never duplicate it.
-// If loading fails, the new file is removed, so that the next start tries
-// again from scratch; st is closed on any error.
-func seed(ctx context.Context, st *store.Store, cfg serveConfig) (err error) {
-	switch {
-	case !st.Fresh():
-		if cfg.Sample {
-			slog.Info("database exists; not loading the sample data into it", "db", cfg.DB)
+// openDatabase opens the server's database, creating it when missing:
+// with the sample data when asked (createWithSample), else empty. An
+// existing database is never seeded, with or without the flag, so
+// restarts never duplicate it.
+func openDatabase(ctx context.Context, cfg serveConfig) (*store.Store, error) {
+	opts := store.Options{MaxSize: cfg.Security.MaxDBSize, RecordCacheSize: cfg.recordCacheSize()}
+	if cfg.Sample {
+		if err := createWithSample(ctx, cfg.DB, opts); err != nil {
+			return nil, err
 		}
-		return nil
-	case !cfg.Sample:
-		slog.Info("created an empty database", "db", cfg.DB)
-		return nil
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, st.Close(), os.Remove(cfg.DB))
-		}
-	}()
+	st, err := store.Open(cfg.DB, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+	}
+	if st.Fresh() {
+		slog.Info("created an empty database", "db", cfg.DB)
+	}
+	return st, nil
+}
+
+// createWithSample creates the database at path with the sample data,
+// loaded through the same importer the bulk import uses, unless a file is
+// there already. It loads into a temporary file beside path and renames
+// it into place once loaded: a start interrupted while loading (a kill, a
+// crash) leaves no database that looks loaded but is not, and the next
+// start loads it again.
+func createWithSample(ctx context.Context, path string, opts store.Options) error {
+	if _, err := os.Stat(path); err == nil {
+		slog.Info("database exists; not loading the sample data into it", "db", path)
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	tmp := path + ".loading"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove %s, left by a start that did not finish loading the sample: %w", tmp, err)
+	}
+	st, err := store.Open(tmp, opts)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", tmp, err)
+	}
+	n, err := importSample(ctx, st)
+	if err = errors.Join(err, st.Close()); err != nil {
+		return errors.Join(err, os.Remove(tmp))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return errors.Join(fmt.Errorf("create database %s: %w", path, err), os.Remove(tmp))
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync() // the rename survives a crash where the platform allows
+		d.Close()
+	}
+	slog.Info("created a database with the sample data", "db", path, "statements", n)
+	return nil
+}
+
+// importSample imports the sample data into st and returns how many
+// statements it created.
+func importSample(ctx context.Context, st *store.Store) (int, error) {
 	recs, err := sample.Records()
 	if err != nil {
-		return fmt.Errorf("read sample data: %w", err)
+		return 0, fmt.Errorf("read sample data: %w", err)
 	}
 	rep, err := importer.Import(ctx, st, recs, domain.DefaultImportOptions())
 	if err != nil {
-		return fmt.Errorf("load sample data: %w", err)
+		return 0, fmt.Errorf("load sample data: %w", err)
 	}
 	if rep.Failed > 0 {
-		return fmt.Errorf("load sample data: %d of %d records failed: %v", rep.Failed, len(recs), firstIssue(rep))
+		return 0, fmt.Errorf("load sample data: %d of %d records failed: %v", rep.Failed, len(recs), firstIssue(rep))
 	}
-	slog.Info("created a database with the sample data", "db", cfg.DB, "statements", rep.Created)
-	return nil
+	return rep.Created, nil
 }
 
 func firstIssue(rep *domain.ImportReport) string {

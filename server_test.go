@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
@@ -221,11 +222,8 @@ func TestSeed(t *testing.T) {
 		return n
 	}
 	open := func(t *testing.T, cfg serveConfig) {
-		st, err := store.Open(cfg.DB, store.Options{})
+		st, err := openDatabase(context.Background(), cfg)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := seed(context.Background(), st, cfg); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.Close(); err != nil {
@@ -251,6 +249,23 @@ func TestSeed(t *testing.T) {
 		open(t, serveConfig{DB: path, Sample: true})
 		if n := count(t, path); n != 0 {
 			t.Errorf("an existing empty database got %d statements", n)
+		}
+	})
+	t.Run("a start that was killed while loading", func(t *testing.T) {
+		// What a kill during the first start with --sample leaves: a
+		// half-loaded file beside the path, and no database at it.
+		path := filepath.Join(t.TempDir(), "p.db")
+		st, err := store.Open(path+".loading", store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		open(t, serveConfig{DB: path, Sample: true})
+		if n := count(t, path); n == 0 {
+			t.Error("the next start did not load the sample")
+		}
+		if _, err := os.Stat(path + ".loading"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the half-loaded file is still there: %v", err)
 		}
 	})
 }
