@@ -230,6 +230,10 @@ Exits 1 when any record failed.
 		fmt.Fprintln(stderr, "parley import: --resume needs a --checkpoint file")
 		return errUsage
 	}
+	if *batch < 1 || *pipeline < 1 {
+		fmt.Fprintln(stderr, "parley import: --batch and --pipeline must be positive")
+		return errUsage
+	}
 	if cfg.DryRun {
 		cfg.Checkpoint = ""
 	}

@@ -228,3 +228,12 @@ func TestImportClientResumeChecksTheFile(t *testing.T) {
 		t.Fatalf("resume of a shorter file = %v, want a refusal", err)
 	}
 }
+
+func TestImportCommandRefusesNonPositiveSizes(t *testing.T) {
+	file := writeLines(t, sampleLines(t)[0])
+	for _, args := range [][]string{{"--batch", "-5"}, {"--batch", "0"}, {"--pipeline", "-1"}} {
+		if _, err := importCmd(t, append(args, "--url", "http://127.0.0.1:1/graphql", file)...); !errors.Is(err, errUsage) {
+			t.Errorf("import %v: %v, want a usage error", args, err)
+		}
+	}
+}

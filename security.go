@@ -105,12 +105,16 @@ func addSecurityFlags(fs *flag.FlagSet, c *securityConfig, getenv func(string) s
 		if c.Private && c.TokenFile == "" {
 			return errors.New("--private needs --token-file: without tokens nobody could read")
 		}
-		if c.MaxDBSize < 0 {
-			return errors.New("--max-db-size must not be negative")
+		if c.MaxDBSize != 0 && c.MaxDBSize < minMaxDBSize {
+			return fmt.Errorf("--max-db-size must be 0 (no bound) or at least %d bytes (1 MiB): a new database needs more than the smallest sizes", minMaxDBSize)
 		}
 		return nil
 	}
 }
+
+// minMaxDBSize is the smallest --max-db-size: room for a new database and
+// a few writes. Below it the server could not even create its file.
+const minMaxDBSize = 1 << 20
 
 // envIntOrZero reads an integer environment variable; 0 (the default)
 // when unset or invalid.

@@ -58,6 +58,7 @@ func TestParseServeFlags(t *testing.T) {
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: errUsage},
 		// A value the flag refuses is refused from the environment too,
 		// rather than ignored.
+		{name: "database size below a new database's", args: []string{"--max-db-size", "20000"}, wantErr: errUsage},
 		{name: "bad log level in the environment", env: map[string]string{"PARLEY_LOG_LEVEL": "verbose"}, wantErr: errUsage},
 		{name: "database size with a unit in the environment", env: map[string]string{"PARLEY_MAX_DB_SIZE": "1GB"}, wantErr: errUsage},
 		{name: "negative timeout in the environment", env: map[string]string{"PARLEY_REQUEST_TIMEOUT": "-1s"}, wantErr: errUsage},
