@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ func backupHandler(st any) http.Handler {
 		w.Header().Set("Content-Disposition", `attachment; filename="parley-backup.db"`)
 		w.Header().Set("Cache-Control", "no-store")
 		start := time.Now()
-		n, err := b.Backup(r.Context(), w)
+		n, err := b.Backup(r.Context(), sizedResponse{w})
 		if err != nil {
 			// The status is sent: only cutting the connection tells the
 			// client that the copy is incomplete.
@@ -51,6 +52,13 @@ func backupHandler(st any) http.Handler {
 		slog.InfoContext(r.Context(), "backup streamed", "bytes", n, "duration", time.Since(start))
 	})
 }
+
+// sizedResponse sends the size a backup announces (store.Sizer) as the
+// response's Content-Length: a client or proxy then knows a copy that
+// ends early for what it is.
+type sizedResponse struct{ http.ResponseWriter }
+
+func (w sizedResponse) SetSize(n int64) { w.Header().Set("Content-Length", strconv.FormatInt(n, 10)) }
 
 // runBackup fetches an online backup from a running server into a file,
 // and checks it before keeping it.

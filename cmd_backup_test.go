@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -95,6 +97,19 @@ func TestBackupCommands(t *testing.T) {
 	wg.Wait()
 	if err != nil || !strings.Contains(stdout, "passed") {
 		t.Fatalf("backup: %v\n%s%s", err, stdout, stderr)
+	}
+	// The response announces the copy's size, so that a copy cut short
+	// on the way is seen as one.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+backupPath, nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.ContentLength <= 0 || res.ContentLength != int64(len(body)) {
+		t.Errorf("backup response: Content-Length %d, %d bytes read, %v", res.ContentLength, len(body), err)
 	}
 	if _, _, err := runCmd(t, env, "backup", "--out", out, "--token", admin); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("a backup over an existing file: %v", err)

@@ -24,13 +24,19 @@ import (
 // end; Options.InitialMmapSize makes that rare.
 //
 // The copy is a complete bbolt file that Open accepts as it is. A cancelled
-// ctx stops the copy at its next write to w, with ctx's error.
+// ctx stops the copy at its next write to w, with ctx's error. When w is a
+// Sizer, Backup tells it the copy's size before writing: an HTTP handler
+// sends it as Content-Length, so that a copy cut short on the way shows as
+// one wherever it arrives.
 func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if sz, ok := w.(Sizer); ok {
+			sz.SetSize(tx.Size())
+		}
 		var err error
 		n, err = tx.WriteTo(ctxWriter{ctx: ctx, w: w})
 		return err
@@ -39,6 +45,11 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
+}
+
+// Sizer is a writer that wants to know how many bytes are coming.
+type Sizer interface {
+	SetSize(n int64)
 }
 
 // ctxWriter stops writing once its context is done.
