@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"unicode/utf8"
 
+	"parley/auth"
 	"parley/graph"
 )
 
@@ -192,7 +193,7 @@ func describeInvalidJSON(body []byte) string {
 // handshakes pass.
 func checkGET(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "" {
+		if !auth.IsWebSocket(r) {
 			if msg := checkQueryString(r.URL.RawQuery); msg != "" {
 				writeJSONError(w, http.StatusBadRequest, "BAD_USER_INPUT", msg)
 				return

@@ -504,3 +504,42 @@ func TestAnonymousWritesAnswerLocalNamesOnly(t *testing.T) {
 		}
 	}
 }
+
+// An ordinary request that offers another upgrade (curl --http2 on an
+// http URL sends "Upgrade: h2c") is answered as what it is; only a
+// WebSocket handshake goes to the WebSocket transport.
+func TestOtherUpgradesAreOrdinaryRequests(t *testing.T) {
+	srv := httptest.NewServer(newHandler(openStore(t), serveConfig{}))
+	t.Cleanup(srv.Close)
+	for _, upgrade := range []string{"h2c", "HTTP/2.0, SHTTP/1.3"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Connection", "Upgrade, HTTP2-Settings")
+		req.Header.Set("Upgrade", upgrade)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"Query"`) {
+			t.Errorf("POST with Upgrade: %s: HTTP %d %s", upgrade, res.StatusCode, body)
+		}
+	}
+	for _, upgrade := range []string{"websocket", "WebSocket"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+endpoint, nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", upgrade)
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Protocol", "graphql-transport-ws")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSwitchingProtocols {
+			t.Errorf("WebSocket handshake with Upgrade: %s: HTTP %d, want 101", upgrade, res.StatusCode)
+		}
+	}
+}

@@ -113,6 +113,20 @@ func CallerIn(ctx context.Context) (Caller, bool) {
 	return c, ok
 }
 
+// IsWebSocket reports whether r is a WebSocket handshake: its Upgrade
+// header names websocket (RFC 6455, section 4.2.1). Other upgrades, such
+// as the "h2c" that curl --http2 sends with an ordinary request, are not.
+func IsWebSocket(r *http.Request) bool {
+	for _, v := range r.Header.Values("Upgrade") {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Middleware identifies the caller of each request and puts it in the
 // request's context for next. A request without an Authorization header is
 // the anonymous caller with role anonymous. A request whose header is
@@ -131,7 +145,7 @@ func CallerIn(ctx context.Context) (Caller, bool) {
 func Middleware(next http.Handler, keys *Keyring, anonymous Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
-		if header == "" && anonymous == RoleNone && r.Header.Get("Upgrade") == "" {
+		if header == "" && anonymous == RoleNone && !IsWebSocket(r) {
 			Deny(w, Caller{}, RoleRead)
 			return
 		}

@@ -124,7 +124,7 @@ func Protect(api http.Handler, opts Options) http.Handler {
 		if RequestID(ctx) == "" {
 			ctx = WithRequestID(ctx, NewRequestID())
 		}
-		if r.Header.Get("Upgrade") != "" {
+		if auth.IsWebSocket(r) {
 			// A WebSocket lives as long as its subscriptions and needs
 			// the connection itself: no deadline, no status rewriting,
 			// and its operations are not GET requests. Its handshake's

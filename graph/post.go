@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"parley/auth"
 	"parley/domain"
 )
 
@@ -37,7 +38,7 @@ var _ graphql.Transport = postJSON{}
 // Supports implements graphql.Transport: a POST with a JSON body that is
 // not a WebSocket upgrade.
 func (postJSON) Supports(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Header.Get("Upgrade") != "" {
+	if r.Method != http.MethodPost || auth.IsWebSocket(r) {
 		return false
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

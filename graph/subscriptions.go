@@ -559,7 +559,19 @@ const (
 // graphql-ws one. Pages of other origins may connect only when the CORS
 // allow-list names them: without the check any web page could read the
 // API with its visitors' credentials.
-func websocketTransport(opts Options) transport.Websocket {
+func websocketTransport(opts Options) graphql.Transport {
+	return webSocketOnly{newWebsocket(opts)}
+}
+
+// webSocketOnly is gqlgen's WebSocket transport for WebSocket handshakes
+// only. gqlgen's takes every request with an Upgrade header, and curl
+// --http2 on an http URL sends "Upgrade: h2c" with an ordinary POST,
+// which then failed with 426 instead of being answered.
+type webSocketOnly struct{ transport.Websocket }
+
+func (t webSocketOnly) Supports(r *http.Request) bool { return auth.IsWebSocket(r) }
+
+func newWebsocket(opts Options) transport.Websocket {
 	accept := websocket.AcceptOptions{}
 	for _, o := range opts.AllowedOrigins {
 		if o == "*" {
