@@ -91,8 +91,9 @@ while a server has it open.
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	target, replace := "", false
 	if *out != "-" {
-		if err := refuseDatabaseOut(*out, dbInfo); err != nil {
+		if target, replace, err = exportTarget(*out, dbInfo); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
@@ -108,32 +109,49 @@ while a server has it open.
 		}
 		return bw.Flush()
 	}
-	if *out == "-" {
+	switch {
+	case *out == "-":
 		return write(stdout)
-	}
-	if err := replaceFile(*out, write); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
-}
-
-// refuseDatabaseOut refuses an output path that is the database being
-// read, or any Parley database: writing over one destroys it.
-func refuseDatabaseOut(out string, db os.FileInfo) error {
-	fi, err := os.Stat(out)
-	if errors.Is(err, os.ErrNotExist) {
+	case replace:
+		if err := replaceFile(target, write); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 		return nil
 	}
+	// A pipe, a device, /dev/stdout: written as it is.
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("export: %w", err)
+	}
+	return errors.Join(write(f), f.Close())
+}
+
+// exportTarget resolves the --out path of an export: the file to write
+// (through symbolic links), and whether to replace it whole, as a regular
+// file or a new one is. It refuses the database being read and any other
+// Parley database: writing over one destroys it.
+func exportTarget(out string, db os.FileInfo) (target string, replace bool, err error) {
+	fi, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return out, true, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return out, false, nil
 	}
 	if os.SameFile(fi, db) {
-		return fmt.Errorf("--out %s is the database itself; write the export to another file", out)
+		return "", false, fmt.Errorf("--out %s is the database itself; write the export to another file", out)
 	}
 	if isDatabaseFile(out) {
-		return fmt.Errorf("--out %s is a database file; write the export to another file", out)
+		return "", false, fmt.Errorf("--out %s is a database file; write the export to another file", out)
 	}
-	return nil
+	// Replace the file a link points to, not the link.
+	if target, err = filepath.EvalSymlinks(out); err != nil {
+		return "", false, err
+	}
+	return target, true, nil
 }
 
 // isDatabaseFile reports whether the file at path starts like a bbolt
@@ -154,9 +172,9 @@ func isDatabaseFile(path string) bool {
 // boltMagic is the magic number of bbolt's meta pages.
 const boltMagic = 0xED0CDAED
 
-// replaceFile writes path whole or not at all: into a temporary file
-// beside it, synced, then renamed over it. An export that fails or is
-// interrupted leaves the previous file as it was.
+// replaceFile writes the regular file at path whole or not at all: into a
+// temporary file beside it, synced, then renamed over it. An export that
+// fails or is interrupted leaves the previous file as it was.
 func replaceFile(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

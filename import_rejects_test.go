@@ -237,3 +237,26 @@ func TestImportCommandRefusesNonPositiveSizes(t *testing.T) {
 		}
 	}
 }
+
+// A file whose last line had no newline can still grow and be resumed.
+func TestImportClientResumeAfterALastLineWithoutNewline(t *testing.T) {
+	a := newAPI(t, false)
+	l := sampleLines(t)
+	file := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(file, bytes.Join([][]byte{l[0], []byte(badDateLine), l[1]}, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importCmd(t, "--url", a.url, "--batch", "1", file); err != errFailedRecords {
+		t.Fatalf("first run: %v", err)
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(append(append([]byte("\n"), l[2]...), '\n'))
+	f.Close()
+	out, err := importCmd(t, "--url", a.url, "--resume", file)
+	if err != errFailedRecords || !strings.Contains(out, "3 created") {
+		t.Fatalf("resume of the grown file = %v, %s; want the new line imported", err, out)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"parley/client"
@@ -306,6 +307,40 @@ func TestExportCommandRoundTrip(t *testing.T) {
 	if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, sample.JSONL()) {
 		t.Fatalf("--out %s holds %d bytes (%v), want the sample", file, len(got), err)
 	}
+	// Through a symbolic link, the file it points to is replaced; a pipe
+	// is written to as it is.
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte("an older export\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"export", "--db", db, "--out", link}, getenv, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("--out through a link replaced the link (%v)", err)
+	}
+	if got, _ := os.ReadFile(file); !bytes.Equal(got, sample.JSONL()) {
+		t.Errorf("--out through a link: the file it points to holds %d bytes, want the sample", len(got))
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		read <- b
+	}()
+	if err := run(ctx, []string{"export", "--db", db, "--out", fifo}, getenv, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-read; !bytes.Equal(got, sample.JSONL()) {
+		t.Errorf("--out a pipe: %d bytes read from it, want the sample", len(got))
+	}
+
 	other := filepath.Join(dir, "other.db")
 	if st, err := store.Open(other, store.Options{}); err != nil {
 		t.Fatal(err)

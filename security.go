@@ -139,10 +139,12 @@ func (v intOrDefault) String() string {
 	return strconv.Itoa(*v.p)
 }
 
+// Set takes a positive integer, or 0 for the default (as an unset
+// environment variable).
 func (v intOrDefault) Set(s string) error {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return fmt.Errorf("%q is not a positive integer", s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a positive integer (or 0 for the default)", s)
 	}
 	*v.p = n
 	return nil
@@ -161,10 +163,11 @@ func (v durationOrDefault) String() string {
 	return v.p.String()
 }
 
+// Set takes a positive duration, or 0 for the default.
 func (v durationOrDefault) Set(s string) error {
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a positive duration such as 10s", s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a positive duration such as 10s (or 0 for the default)", s)
 	}
 	*v.p = d
 	return nil

@@ -64,6 +64,8 @@ func TestParseServeFlags(t *testing.T) {
 		{name: "negative timeout in the environment", env: map[string]string{"PARLEY_REQUEST_TIMEOUT": "-1s"}, wantErr: errUsage},
 		{name: "timeout without a unit in the environment", env: map[string]string{"PARLEY_REQUEST_TIMEOUT": "30"}, wantErr: errUsage},
 		{name: "negative limit in the environment", env: map[string]string{"PARLEY_MAX_DEPTH": "-3"}, wantErr: errUsage},
+		// 0 is the default for the limits, as it always was.
+		{name: "zero limits in the environment", env: map[string]string{"PARLEY_MAX_DEPTH": "0", "PARLEY_REQUEST_TIMEOUT": "0"}, want: defaults},
 		{name: "body size with a unit in the environment", env: map[string]string{"PARLEY_MAX_BODY": "2MB"}, wantErr: errUsage},
 		{name: "memory limit with a unit in the environment", env: map[string]string{"PARLEY_MEMORY_LIMIT_MB": "1g"}, wantErr: errUsage},
 		{

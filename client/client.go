@@ -134,9 +134,10 @@ type line struct {
 // checkpoint is the resumable state, rewritten after each batch.
 type checkpoint struct {
 	Line int `json:"line"` // every line up to this one is done
-	// Prefix is the SHA-256, in hex, of the file's bytes up to the end of
-	// Line: --resume refuses a file whose first lines are not those the
-	// checkpoint was written for (lines added after them are fine).
+	// Prefix is the SHA-256, in hex, of the file's first Line lines, each
+	// as its text and one "\n": --resume refuses a file whose first lines
+	// are not those the checkpoint was written for (lines added after
+	// them are fine).
 	Prefix  string  `json:"prefix,omitempty"`
 	Summary Summary `json:"summary"`
 }
@@ -220,7 +221,10 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		if err != nil && err != io.EOF {
 			return sum, fmt.Errorf("read line %d: %w", no, err)
 		}
-		h.Write(raw)
+		// Each line is hashed as its text and one newline, so that a last
+		// line without one hashes the same once more lines follow it.
+		h.Write(bytes.TrimRight(raw, "\r\n"))
+		h.Write(newline)
 		im.progress.bytes(len(raw))
 		lastLine = no
 		if no <= skip {
@@ -276,6 +280,8 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	im.progress.done(sum)
 	return sum, nil
 }
+
+var newline = []byte("\n")
 
 // utf8BOM is the byte order mark some editors put before a UTF-8 file.
 var utf8BOM = []byte("\xEF\xBB\xBF")

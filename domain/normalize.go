@@ -111,11 +111,12 @@ func TokensSchema4(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
 }
 
-// TokensChangedSince4 reports whether Tokens and TokensSchema4 may differ
-// for s: it has an apostrophe U+02BC or a formatting character that
-// Tokens drops.
+// TokensChangedSince4 reports whether Tokens and TokensSchema4 differ for
+// s. ASCII text, most of what is stored, tokenizes as it did; other text
+// is compared in full, because folding can make an apostrophe where the
+// text has none ("ŉ" decomposes to "ʼn").
 func TokensChangedSince4(s string) bool {
-	return !isASCII(s) && strings.ContainsFunc(s, func(r rune) bool { return r == modifierApostrophe || isJoiningFormat(r) })
+	return !isASCII(s) && !slices.Equal(Tokens(s), TokensSchema4(s))
 }
 
 // modifierApostrophe is U+02BC MODIFIER LETTER APOSTROPHE.

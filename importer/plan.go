@@ -623,9 +623,9 @@ func (b *batch) planPositions(p *plan) error {
 	return nil
 }
 
-// laterEvidence returns a statement among the position's evidence said
-// after st (by saidOn, then id; a statement still to be created is the
-// newest of its date), or nil. A record changes a position only when its
+// laterEvidence returns a statement of the position's speaker among its
+// evidence said after st (by saidOn, then id; a statement still to be
+// created is the newest of its date), or nil. A record changes a position only when its
 // statement is the latest evidence: when several statements in a file
 // show one position (one speaker, topic and asOf) differently, the last
 // said wins whatever their order in the file, and importing the file
@@ -639,7 +639,10 @@ func (b *batch) laterEvidence(pos *domain.Position, st *domain.Statement) (*doma
 		if err != nil {
 			return nil, err
 		}
-		if ev == nil {
+		if ev == nil || ev.SpeakerID != pos.SpeakerID {
+			// Another speaker's statement cited through the API is no
+			// part of the file's story of this speaker (Export leaves
+			// such positions out).
 			continue
 		}
 		c := ev.SaidOn.Compare(st.SaidOn)

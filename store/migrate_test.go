@@ -526,6 +526,7 @@ func TestMigrateV4(t *testing.T) {
 	texts := []string{
 		"Організація Обʼєднаних Націй має діяти",
 		"Zelen\u00ADskyy met Macron in Paris",
+		"Hy het \u0149 hondjie gesien", // "ŉ" folds to an apostrophe and "n"
 		"Plain words, untouched by the change",
 	}
 	for _, text := range texts {
