@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -144,7 +143,7 @@ func exportTarget(out string, db os.FileInfo) (target string, replace bool, err 
 	if os.SameFile(fi, db) {
 		return "", false, fmt.Errorf("--out %s is the database itself; write the export to another file", out)
 	}
-	if isDatabaseFile(out) {
+	if store.IsDatabaseFile(out) {
 		return "", false, fmt.Errorf("--out %s is a database file; write the export to another file", out)
 	}
 	// Replace the file a link points to, not the link.
@@ -153,24 +152,6 @@ func exportTarget(out string, db os.FileInfo) (target string, replace bool, err 
 	}
 	return target, true, nil
 }
-
-// isDatabaseFile reports whether the file at path starts like a bbolt
-// database: its first meta page's magic number, after the page header.
-func isDatabaseFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [20]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return false
-	}
-	return binary.LittleEndian.Uint32(head[16:]) == boltMagic
-}
-
-// boltMagic is the magic number of bbolt's meta pages.
-const boltMagic = 0xED0CDAED
 
 // replaceFile writes the regular file at path whole or not at all: into a
 // temporary file beside it, synced, then renamed over it. An export that

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -80,6 +81,26 @@ func refuseDamaged(path string, fn func() error) (err error) {
 	}()
 	return fn()
 }
+
+// IsDatabaseFile reports whether the file at path starts as a bbolt
+// database does: with its first meta page's magic number, after the page
+// header. Commands that write files use it to refuse overwriting one.
+func IsDatabaseFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [20]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false
+	}
+	return binary.LittleEndian.Uint32(head[16:]) == boltMagic
+}
+
+// boltMagic is the magic number of bbolt's meta pages (bbolt's own
+// constant is internal).
+const boltMagic = 0xED0CDAED
 
 // refuseTruncated refuses a file shorter than the pages its meta page
 // counts: one copied or downloaded only in part. Reading its last pages
