@@ -148,11 +148,17 @@ func createWithSample(ctx context.Context, path string, opts store.Options) erro
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("open database %s: %w", path, err)
 	}
+	// A file left by a start that did not finish is loaded on: the import
+	// is idempotent, so what it holds already stays as it is. The lock
+	// Open takes keeps two starts from loading it at once.
 	tmp := path + ".loading"
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove %s, left by a start that did not finish loading the sample: %w", tmp, err)
-	}
 	st, err := store.Open(tmp, opts)
+	if err != nil && !errors.Is(err, store.ErrLocked) {
+		// Damaged by the interruption: start it again.
+		if rmErr := os.Remove(tmp); rmErr == nil {
+			st, err = store.Open(tmp, opts)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", tmp, err)
 	}

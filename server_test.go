@@ -271,6 +271,16 @@ func TestSeed(t *testing.T) {
 			t.Errorf("the half-loaded file is still there: %v", err)
 		}
 	})
+	t.Run("a start that left a damaged file while loading", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "p.db")
+		if err := os.WriteFile(path+".loading", []byte("not a database"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		open(t, serveConfig{DB: path, Sample: true})
+		if n := count(t, path); n == 0 {
+			t.Error("the next start did not load the sample")
+		}
+	})
 }
 
 // TestGracefulShutdown checks that a request in flight when the server is

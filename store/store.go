@@ -199,7 +199,7 @@ func Open(path string, opts Options) (*Store, error) {
 	case errors.Is(err, bolterrors.ErrMaxSizeReached):
 		return nil, fmt.Errorf("open %s: the file is larger than the maximum database size of %d bytes", path, opts.MaxSize)
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("open %s: the database is in use by another process (lock not acquired within %s)", path, opts.LockTimeout)
+		return nil, fmt.Errorf("open %s: %w (lock not acquired within %s)", path, ErrLocked, opts.LockTimeout)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
 		return nil, fmt.Errorf("open %s: not a valid Parley database (%v); refusing to touch it", path, err)
 	case err != nil:
@@ -234,6 +234,10 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// ErrLocked is wrapped by the error of an Open of a database file that
+// another process has open.
+var ErrLocked = errors.New("the database is in use by another process")
 
 // errOlderSchema is wrapped by the error of a read-only Open of a
 // database of an older schema version.
