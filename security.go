@@ -88,13 +88,10 @@ func addSecurityFlags(fs *flag.FlagSet, c *securityConfig, getenv func(string) s
 		{&c.Limits.Tokens, "max-tokens", "PARLEY_MAX_TOKENS", d.Tokens, "most tokens in a query document (variables do not count)"},
 		{&c.Limits.Selections, "max-selections", "PARLEY_MAX_SELECTIONS", d.Selections, "most fields and fragments in a query, fragments counted at every use"},
 	} {
-		*l.p = envIntOrZero(getenv, l.env)
 		fs.Var(intOrDefault{p: l.p, def: l.def}, l.name, fmt.Sprintf("%s (env %s)", l.meaning, l.env))
 	}
-	c.Limits.Deadline = envDuration(getenv, "PARLEY_REQUEST_TIMEOUT", 0)
 	fs.Var(durationOrDefault{p: &c.Limits.Deadline, def: d.Deadline}, "request-timeout",
 		"longest a GraphQL request may take before it ends with an error (env PARLEY_REQUEST_TIMEOUT)")
-	c.MaxDBSize = int64(envIntOrZero(getenv, "PARLEY_MAX_DB_SIZE"))
 	fs.Int64Var(&c.MaxDBSize, "max-db-size", c.MaxDBSize,
 		"largest database file in `bytes`; a write past it fails and changes nothing; 0 means no bound (env PARLEY_MAX_DB_SIZE)")
 
@@ -115,16 +112,6 @@ func addSecurityFlags(fs *flag.FlagSet, c *securityConfig, getenv func(string) s
 // minMaxDBSize is the smallest --max-db-size: room for a new database and
 // a few writes. Below it the server could not even create its file.
 const minMaxDBSize = 1 << 20
-
-// envIntOrZero reads an integer environment variable; 0 (the default)
-// when unset or invalid.
-func envIntOrZero(getenv func(string) string, name string) int {
-	n, err := strconv.Atoi(strings.TrimSpace(getenv(name)))
-	if err != nil {
-		return 0
-	}
-	return n
-}
 
 // intOrDefault is an int flag whose zero value means def; -h shows def.
 type intOrDefault struct {

@@ -165,23 +165,23 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.DB, "db", envOr(getenv, "PARLEY_DB", "./parley.db"), "database `file`, created when missing (env PARLEY_DB)")
 	fs.BoolVar(&cfg.Sample, "sample", cfg.Sample,
 		"load the sample data when the database file is new; an existing database is never seeded (env PARLEY_SAMPLE)")
-	fs.IntVar(&cfg.ImportMaxRecords, "import-max-records", envInt(getenv, "PARLEY_IMPORT_MAX_RECORDS", graph.DefaultMaxImportRecords),
+	fs.IntVar(&cfg.ImportMaxRecords, "import-max-records", graph.DefaultMaxImportRecords,
 		"most `records` one importStatements call takes (env PARLEY_IMPORT_MAX_RECORDS)")
-	fs.Int64Var(&cfg.MaxBody, "max-body", int64(envInt(getenv, "PARLEY_MAX_BODY", defaultMaxBody)),
+	fs.Int64Var(&cfg.MaxBody, "max-body", defaultMaxBody,
 		"largest request body in `bytes` (env PARLEY_MAX_BODY)")
-	fs.Int64Var(&cfg.MaxImportBody, "max-import-body", int64(envInt(getenv, "PARLEY_MAX_IMPORT_BODY", defaultMaxImportBody)),
+	fs.Int64Var(&cfg.MaxImportBody, "max-import-body", defaultMaxImportBody,
 		"largest body in `bytes` of a request that calls importStatements (env PARLEY_MAX_IMPORT_BODY)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "PARLEY_LOG_FORMAT", "text"),
 		"log `format`: text or json (env PARLEY_LOG_FORMAT)")
-	fs.TextVar(&cfg.LogLevel, "log-level", envLevel(getenv, "PARLEY_LOG_LEVEL"),
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo,
 		"least severe `level` logged: debug, info, warn or error; warn leaves out the per-request lines (env PARLEY_LOG_LEVEL)")
-	fs.DurationVar(&cfg.SlowQuery, "slow-query", envDuration(getenv, "PARLEY_SLOW_QUERY", defaultSlowQuery),
+	fs.DurationVar(&cfg.SlowQuery, "slow-query", defaultSlowQuery,
 		"log operations that take longer than this `duration`; 0 logs none (env PARLEY_SLOW_QUERY)")
-	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", envInt(getenv, "PARLEY_SUBSCRIPTION_BUFFER", graph.DefaultSubscriptionBuffer),
+	fs.IntVar(&cfg.SubscriptionBuffer, "subscription-buffer", graph.DefaultSubscriptionBuffer,
 		"most pending `changes` a subscription may have before it is dropped as too slow (env PARLEY_SUBSCRIPTION_BUFFER)")
-	fs.IntVar(&cfg.RecordCacheMiB, "record-cache-mb", envInt(getenv, "PARLEY_RECORD_CACHE_MB", store.DefaultRecordCacheSize>>20),
+	fs.IntVar(&cfg.RecordCacheMiB, "record-cache-mb", store.DefaultRecordCacheSize>>20,
 		"`MiB` of memory for recently read statement records, at most 1024; 0 turns the cache off (env PARLEY_RECORD_CACHE_MB)")
-	fs.IntVar(&cfg.MemoryLimitMiB, "memory-limit-mb", envInt(getenv, "PARLEY_MEMORY_LIMIT_MB", autoMemoryLimit),
+	fs.IntVar(&cfg.MemoryLimitMiB, "memory-limit-mb", autoMemoryLimit,
 		"soft limit in `MiB` of the process's Go memory, at least the record cache plus 64; 0: none (GOMEMLIMIT applies). Default: the record cache plus 136, unless GOMEMLIMIT is set (env PARLEY_MEMORY_LIMIT_MB)")
 	checkSecurity := addSecurityFlags(fs, &cfg.Security, getenv)
 	origins := fs.String("cors-origins", getenv("PARLEY_CORS_ORIGINS"),
@@ -230,34 +230,6 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return cfg, errUsage
 	}
 	return cfg, nil
-}
-
-// envDuration reads a duration environment variable, def when unset or
-// invalid; flag parsing reports invalid values given on the command line.
-func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(strings.TrimSpace(getenv(name))); err == nil {
-		return d
-	}
-	return def
-}
-
-// envLevel reads a log level from the environment, info when unset or
-// invalid; flag parsing reports invalid values given on the command line.
-func envLevel(getenv func(string) string, name string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.TrimSpace(getenv(name)))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
-}
-
-// envInt reads an integer environment variable, def when unset or invalid;
-// flag parsing reports invalid values given on the command line.
-func envInt(getenv func(string) string, name string, def int) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(getenv(name))); err == nil {
-		return n
-	}
-	return def
 }
 
 // envInUsage finds the environment variable a flag's usage names.

@@ -625,11 +625,11 @@ func (b *batch) planPositions(p *plan) error {
 
 // laterEvidence returns a statement of the position's speaker among its
 // evidence said after st (by saidOn, then id; a statement still to be
-// created is the newest of its date), or nil. A record changes a position only when its
-// statement is the latest evidence: when several statements in a file
-// show one position (one speaker, topic and asOf) differently, the last
-// said wins whatever their order in the file, and importing the file
-// again changes nothing.
+// created is the newest of its date), or nil. A record changes a position
+// only when its statement is the latest evidence: when several statements
+// in a file show one position (one speaker, topic and asOf) differently,
+// the last said wins whatever their order in the file, and importing the
+// file again changes nothing.
 func (b *batch) laterEvidence(pos *domain.Position, st *domain.Statement) (*domain.Statement, error) {
 	for _, id := range pos.EvidenceIDs {
 		if id == st.ID {
