@@ -166,7 +166,20 @@ func replaceFile(path string, write func(io.Writer) error) error {
 	if err := errors.Join(tmp.Chmod(0o644), write(tmp), tmp.Sync(), tmp.Close()); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir makes a rename into dir survive a crash, where the platform
+// allows syncing a directory.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
 }
 
 // runImport streams a JSONL file into a running server.

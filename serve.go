@@ -169,10 +169,7 @@ func createWithSample(ctx context.Context, path string, opts store.Options) erro
 	if err := os.Rename(tmp, path); err != nil {
 		return errors.Join(fmt.Errorf("create database %s: %w", path, err), os.Remove(tmp))
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // the rename survives a crash where the platform allows
-		d.Close()
-	}
+	syncDir(filepath.Dir(path))
 	slog.Info("created a database with the sample data", "db", path, "statements", n)
 	return nil
 }
