@@ -52,6 +52,9 @@ func natEntry(nk []byte, id domain.ID) []byte {
 // It seeks each run with one cursor, without merged's iterators: an
 // import asks twice per record (planning, then the write's own check).
 func (t *txn) natCandidates(bucket []byte, h uint64) []domain.ID {
+	if f := t.natf.of(bucket); f != nil && !f.mayHave(h) {
+		return nil // in no run and not staged (natfilter.go)
+	}
 	var ids []domain.ID
 	target := keyOp{hi: h}.appendKey(make([]byte, 0, sortKeyLen))
 	c := t.b(bucket).Cursor()

@@ -106,6 +106,9 @@ func (t *txn) stage(bucket, prefix, suffix []byte, d int8) {
 		s[string(prefix)] = ops
 	}
 	*ops = append(*ops, keyOp{binary.BigEndian.Uint64(suffix), binary.BigEndian.Uint64(suffix[8:]), d})
+	if f := t.natf.of(bucket); f != nil && d > 0 {
+		f.add(binary.BigEndian.Uint64(suffix))
+	}
 }
 
 // appendKey appends the 16-byte key of o to b.

@@ -154,6 +154,9 @@ type Store struct {
 	recs *recCache
 	// writes times the write transactions (stats.go).
 	writes writeClock
+	// natf are the natural-key filters of the write transactions
+	// (natfilter.go), guarded by writeMu.
+	natf natFilters
 }
 
 var (
@@ -355,7 +358,8 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	start := time.Now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
-		t := &txn{tx: tx, now: s.now().UTC()}
+		s.natf.ready(tx)
+		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf}
 		// Kept whether the transaction commits or not: dropping the
 		// records of one rolled back costs a lookup each and needs no
 		// reasoning about how far it got.

@@ -33,6 +33,9 @@ type txn struct {
 	natDirs map[string][]runInfo
 	// err is a failure that must abort the transaction at flush.
 	err error
+	// natf are the Store's natural-key filters in its write transactions
+	// (natfilter.go); nil elsewhere.
+	natf *natFilters
 
 	// recs is the statement record cache when this read transaction may
 	// use it, for write generation gen of refs (reccache.go).
