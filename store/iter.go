@@ -25,6 +25,13 @@ type iter struct {
 	isRun bool
 	block []byte // the current block's entries
 	bi    int    // index of cur in block
+
+	// mem, when set, makes the iter walk these packed sort keys (an
+	// overlay's additions to a prefix) as a run of one block in memory.
+	mem []byte
+	// skip lists packed, ascending sort keys the iter passes over: the
+	// entries of a run that the overlay removed.
+	skip []byte
 }
 
 func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
@@ -34,7 +41,16 @@ func newIter(b *bolt.Bucket, prefix, lo, hi []byte) *iter {
 // start positions the iterator at the first suffix after from in its
 // direction (at from itself when inclusive); from nil means the beginning.
 func (it *iter) start(from []byte, inclusive, desc bool) {
+	it.startAny(from, inclusive, desc)
+	it.skipRemoved()
+}
+
+func (it *iter) startAny(from []byte, inclusive, desc bool) {
 	it.desc = desc
+	if it.mem != nil {
+		it.startMem(from, inclusive)
+		return
+	}
 	if it.isRun {
 		it.startRun(from, inclusive)
 		return
@@ -78,6 +94,43 @@ func (it *iter) start(from []byte, inclusive, desc bool) {
 		}
 	}
 	it.set(k, v)
+}
+
+// startMem is start for an iter over entries in memory.
+func (it *iter) startMem(from []byte, inclusive bool) {
+	target, incl := it.lo, true
+	if it.desc {
+		target = it.hi
+	}
+	if from != nil && (target == nil || !it.desc && compareKeys(from, target) >= 0 || it.desc && compareKeys(from, target) <= 0) {
+		target, incl = from, inclusive
+	}
+	if target == nil {
+		if it.desc {
+			it.setBlock(it.mem, len(it.mem)/sortKeyLen-1)
+		} else {
+			it.setBlock(it.mem, 0)
+		}
+		return
+	}
+	i, found := searchRun(it.mem, target)
+	switch {
+	case !it.desc && found && !incl:
+		i++
+	case it.desc && !(found && incl):
+		i--
+	}
+	it.setBlock(it.mem, i)
+}
+
+// skipRemoved steps past the entries in skip.
+func (it *iter) skipRemoved() {
+	for it.cur != nil && len(it.skip) > 0 {
+		if _, found := searchRun(it.skip, it.cur); !found {
+			return
+		}
+		it.step()
+	}
 }
 
 // startRun is start for an iter over a run.
@@ -249,7 +302,20 @@ func (it *iter) nextRun() {
 }
 
 func (it *iter) next() {
+	it.step()
+	it.skipRemoved()
+}
+
+func (it *iter) step() {
 	if it.cur == nil {
+		return
+	}
+	if it.mem != nil {
+		if it.desc {
+			it.setBlock(it.mem, it.bi-1)
+		} else {
+			it.setBlock(it.mem, it.bi+1)
+		}
 		return
 	}
 	if it.isRun {

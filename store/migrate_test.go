@@ -518,7 +518,9 @@ func TestMigrateV3(t *testing.T) {
 func TestMigrateV4(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
-	s, err := Open(path, Options{})
+	// A limit of one entry writes every index into its runs, as schema 4
+	// did.
+	s, err := Open(path, Options{IndexLogLimit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,6 +557,9 @@ func TestMigrateV4(t *testing.T) {
 			return err
 		}
 		if err := t.flush(); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bIxLog); err != nil {
 			return err
 		}
 		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 4))

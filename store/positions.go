@@ -78,14 +78,14 @@ func (t *txn) positionList(f domain.PositionFilter) (*list[*domain.Position], er
 	switch {
 	case speakers != nil:
 		for id := range speakers {
-			m.its = append(m.its, runIters(t.b(bPxSpeaker), idKey(id), nil, nil)...)
+			m.its = append(m.its, t.runIters(bPxSpeaker, idKey(id), nil, nil)...)
 		}
 	case topics != nil:
 		for id := range topics {
-			m.its = append(m.its, runIters(t.b(bPxTopic), idKey(id), nil, nil)...)
+			m.its = append(m.its, t.runIters(bPxTopic, idKey(id), nil, nil)...)
 		}
 	default:
-		m.its = append(m.its, runIters(t.b(bPxAll), nil, nil, nil)...)
+		m.its = append(m.its, t.runIters(bPxAll, nil, nil, nil)...)
 	}
 	return &list[*domain.Position]{src: m, desc: true, load: func(k, _ []byte) (*domain.Position, bool, error) {
 		p, err := t.Position(getID(k[dateKeyLen:]))

@@ -192,13 +192,13 @@ func (q *stmtQuery) keys() source {
 		return &merged{}
 	}
 	if len(q.dims) == 0 {
-		return &merged{its: runIters(q.t.b(bSxAll), nil, q.lo, q.hi)}
+		return &merged{its: q.t.runIters(bSxAll, nil, q.lo, q.hi)}
 	}
 	parts := make([]*merged, len(q.dims))
 	for i, d := range q.dims {
 		m := &merged{}
 		for _, p := range d.prefixes {
-			m.its = append(m.its, runIters(q.t.b(d.bucket), p, q.lo, q.hi)...)
+			m.its = append(m.its, q.t.runIters(d.bucket, p, q.lo, q.hi)...)
 		}
 		parts[i] = m
 	}

@@ -166,6 +166,13 @@ func (t *txn) applyPending() error {
 			if len(ins) == 0 && len(del) == 0 {
 				continue
 			}
+			if ix := deferredIndex([]byte(name)); ix >= 0 && t.ovw != nil {
+				// ins and del are reused buffers; the overlay keeps its own.
+				t.ovw.fold(ix, []byte(p), copyBytes(ins), copyBytes(del))
+				sl := sliceOf(ix, []byte(p))
+				t.log[sl] = appendSegment(t.log[sl], ix, []byte(p), ins, del)
+				continue
+			}
 			if err := updateRuns(b, []byte(p), ins, del); err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,7 +25,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrations[v] upgrades a database from version v to v+1. Version 0 is
 // a database this package never wrote.
@@ -92,7 +93,7 @@ var (
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
 	bStatements, bStmtExt, bSxNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
-	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence}
+	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence, bIxLog}
 
 // Meta keys.
 var (
@@ -121,6 +122,11 @@ type Options struct {
 	// map keeps writers from waiting. It is address space, not memory:
 	// the file does not grow to it.
 	InitialMmapSize int
+	// IndexLogLimit is the number of index entries the overlay of the
+	// deferred indexes holds before a write transaction writes them into
+	// their runs (overlay.go); 0 means DefaultIndexLogLimit, and 1 writes
+	// every transaction's entries at its commit.
+	IndexLogLimit int
 	// RecordCacheSize bounds the memory, in bytes, that keeps the raw
 	// statement records reads have fetched (reccache.go), up to 1 GiB;
 	// 0 means DefaultRecordCacheSize and a negative size (or one under
@@ -157,6 +163,13 @@ type Store struct {
 	// natf are the natural-key filters of the write transactions
 	// (natfilter.go), guarded by writeMu.
 	natf natFilters
+
+	// ov is the overlay of the deferred indexes as of the last commit,
+	// tagged with its transaction id (overlay.go); logLimit is
+	// Options.IndexLogLimit.
+	ov         atomic.Pointer[overlay]
+	committing atomic.Uint64
+	logLimit   int
 }
 
 var (
@@ -230,6 +243,24 @@ func Open(path string, opts Options) (*Store, error) {
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.logLimit = opts.IndexLogLimit
+	if s.logLimit <= 0 {
+		s.logLimit = DefaultIndexLogLimit
+	}
+	err = refuseDamaged(path, func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			o, err := loadOverlay(tx)
+			if err != nil {
+				return fmt.Errorf("open %s: %w", path, err)
+			}
+			s.ov.Store(o)
+			return nil
+		})
 	})
 	if err != nil {
 		db.Close()
@@ -332,15 +363,47 @@ func (s *Store) view(ctx context.Context, fn func(t *txn) error) error {
 		return err
 	}
 	gen, stable := s.refs.stable()
-	return s.db.View(func(tx *bolt.Tx) error {
-		t := &txn{tx: tx, now: s.now()}
-		if s.recs != nil && stable && s.refs.n.Load() == gen {
-			// No write ran while the transaction began: its snapshot is
-			// generation gen's state (reccache.go).
-			t.recs, t.refs, t.gen = s.recs, &s.refs, gen
+	tx, ov, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	t := &txn{tx: tx, now: s.now(), ov: ov}
+	if s.recs != nil && stable && s.refs.n.Load() == gen {
+		// No write ran while the transaction began: its snapshot is
+		// generation gen's state (reccache.go).
+		t.recs, t.refs, t.gen = s.recs, &s.refs, gen
+	}
+	return fn(t)
+}
+
+// begin opens a read transaction with the overlay of its state.
+//
+// The overlay changes only with the commits of update, which publishes
+// each commit's overlay just after bbolt has made the commit visible, and
+// marks the commit in s.committing until then. A reader that sees a
+// commit whose overlay is not yet published waits for it; one whose
+// overlay is newer than its snapshot (a commit came between) starts
+// again. (Writes through bbolt alone, as tests make, leave the log and so
+// the overlay as they were.)
+func (s *Store) begin() (*bolt.Tx, *overlay, error) {
+	for wait := time.Microsecond; ; {
+		ov := s.ov.Load()
+		tx, err := s.db.Begin(false)
+		if err != nil {
+			return nil, nil, err
 		}
-		return fn(t)
-	})
+		id := uint64(tx.ID())
+		c := s.committing.Load()
+		if id >= ov.txid && (c == 0 || c > id) && s.ov.Load() == ov {
+			return tx, ov, nil
+		}
+		tx.Rollback()
+		if c != 0 && c <= id {
+			time.Sleep(wait)
+			wait = min(2*wait, time.Millisecond)
+		}
+	}
 }
 
 // update runs fn in a write transaction.
@@ -356,10 +419,11 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	var changes []domain.Change
 	var dirty []domain.ID
 	start := time.Now()
+	var ov *overlay
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		s.natf.ready(tx)
-		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf}
+		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf, ovw: newOverlayWriter(s.ov.Load()), logLimit: s.logLimit}
 		// Kept whether the transaction commits or not: dropping the
 		// records of one rolled back costs a lookup each and needs no
 		// reasoning about how far it got.
@@ -368,8 +432,18 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 			return err
 		}
 		changes = t.changes
-		return t.flush()
+		if err := t.flush(); err != nil {
+			return err
+		}
+		ov = t.ovw.o
+		// Readers that see the commit wait for its overlay (begin).
+		s.committing.Store(ov.txid)
+		return nil
 	})
+	if err == nil {
+		s.ov.Store(ov)
+	}
+	s.committing.Store(0)
 	s.writes.add(time.Since(start))
 	if s.recs != nil {
 		// Before the generation turns even again (reccache.go).

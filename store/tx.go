@@ -37,6 +37,17 @@ type txn struct {
 	// (natfilter.go); nil elsewhere.
 	natf *natFilters
 
+	// ov is the overlay of the deferred indexes (overlay.go) this read
+	// transaction sees. A write transaction of the Store folds its
+	// changes into ovw's copy instead and appends them to log, the values
+	// of its index log records by slice; logLimit is the size from which
+	// each commit writes a slice of the overlay into the runs. A transaction without either (a
+	// migration) writes every index directly.
+	ov       *overlay
+	ovw      *overlayWriter
+	log      [logSlices][]byte
+	logLimit int
+
 	// recs is the statement record cache when this read transaction may
 	// use it, for write generation gen of refs (reccache.go).
 	recs *recCache
@@ -97,14 +108,72 @@ func (t *txn) flush() error {
 	if t.err != nil {
 		return t.err
 	}
-	return t.applyPending()
+	if err := t.applyPending(); err != nil {
+		return err
+	}
+	if t.ovw == nil {
+		return nil
+	}
+	txid := uint64(t.tx.ID())
+	for t.ovw.o.entries > 0 && t.ovw.o.entries >= t.logLimit {
+		// This transaction's own changes to the slice go with it.
+		slice := t.ovw.o.fullest()
+		if err := t.ovw.writeSlice(t.tx, slice); err != nil {
+			return err
+		}
+		t.log[slice] = nil
+	}
+	for slice, rec := range t.log {
+		if len(rec) > 0 {
+			if err := t.b(bIxLog).Put(logKey(slice, txid), rec); err != nil {
+				return err
+			}
+		}
+	}
+	t.ovw.o.txid = txid
+	return nil
+}
+
+// overlay is the overlay the transaction reads through.
+func (t *txn) overlay() *overlay {
+	if t.ovw != nil {
+		return t.ovw.o
+	}
+	return t.ov
+}
+
+// runIters returns the iterators of prefix in a run bucket: one per run,
+// skipping the entries the overlay removed, and one over the entries it
+// added.
+func (t *txn) runIters(bucket, prefix, lo, hi []byte) []*iter {
+	t.settle()
+	its := runIters(t.b(bucket), prefix, lo, hi)
+	if i := deferredIndex(bucket); i >= 0 {
+		if d := t.overlay().get(i, prefix); d != nil {
+			if len(d.del) > 0 {
+				for _, it := range its {
+					it.skip = d.del
+				}
+			}
+			for _, c := range d.ins {
+				its = append(its, &iter{mem: c, lo: lo, hi: hi})
+			}
+		}
+	}
+	return its
 }
 
 // prefixCount is the number of entries under prefix in a run bucket, the
 // transaction's own changes included.
 func (t *txn) prefixCount(bucket, prefix []byte) int {
 	t.settle()
-	return runEntries(t.b(bucket), prefix)
+	n := runEntries(t.b(bucket), prefix)
+	if i := deferredIndex(bucket); i >= 0 {
+		if d := t.overlay().get(i, prefix); d != nil {
+			n += d.n - len(d.del)/sortKeyLen
+		}
+	}
+	return n
 }
 
 // ixPut adds an index entry prefix · suffix. An index kept as runs only
@@ -139,8 +208,12 @@ func (t *txn) settle() {
 // suffixes returns copies of the key suffixes under prefix, in key order.
 func (t *txn) suffixes(bucket, prefix []byte) [][]byte {
 	if isRunBucket(bucket) {
-		t.settle()
-		return runSuffixes(t.b(bucket), prefix)
+		m := &merged{its: t.runIters(bucket, prefix, nil, nil)}
+		var out [][]byte
+		for m.start(nil, true, false); m.key() != nil; m.next() {
+			out = append(out, m.key()) // merged copies its keys
+		}
+		return out
 	}
 	var out [][]byte
 	c := t.b(bucket).Cursor()

@@ -73,7 +73,39 @@ type tally struct {
 
 func (t *tally) add(sk []byte) {
 	t.n++
-	t.sum += mix64(binary.BigEndian.Uint64(sk)) ^ mix64(binary.BigEndian.Uint64(sk[8:])+0x9e3779b97f4a7c15)
+	t.sum += keyHash(sk)
+}
+
+// remove takes an entry out of the tally: the overlay's removals.
+func (t *tally) remove(sk []byte) {
+	t.n--
+	t.sum -= keyHash(sk)
+}
+
+func keyHash(sk []byte) uint64 {
+	return mix64(binary.BigEndian.Uint64(sk)) ^ mix64(binary.BigEndian.Uint64(sk[8:])+0x9e3779b97f4a7c15)
+}
+
+// checkLog checks that the index log rebuilds the overlay the store
+// serves from.
+func (v *verifier) checkLog() {
+	logged, err := loadOverlay(v.t.tx)
+	if err != nil {
+		v.problem("index log: %v", err)
+		return
+	}
+	served := v.t.overlay()
+	for i, name := range deferred {
+		for _, pair := range [][2]*overlay{{served, logged}, {logged, served}} {
+			_ = pair[0].each(i, func(p string, d *runDelta) error {
+				other := pair[1].get(i, []byte(p))
+				if other == nil || !bytes.Equal(d.added(), other.added()) || !bytes.Equal(d.del, other.del) {
+					v.problem("index %s prefix %x: the index log and the overlay in memory disagree", name, p)
+				}
+				return nil
+			})
+		}
+	}
 }
 
 // mix64 is SplitMix64's finalizer.
@@ -107,11 +139,25 @@ func (v *verifier) checkRuns(bucket []byte) {
 			prefixes = append(prefixes, k[len(bucket)+1:])
 		}
 	}
+	ix := deferredIndex(bucket)
+	if ix >= 0 {
+		// A prefix no record implies any more may still have runs whose
+		// entries the overlay removed.
+		_ = v.t.overlay().each(ix, func(p string, _ *runDelta) error {
+			if v.implied[string(bucket)+"\x00"+p] == nil {
+				prefixes = append(prefixes, p)
+			}
+			return nil
+		})
+	}
 	slices.Sort(prefixes)
 	keys, entries := 0, 0
 	for _, p := range prefixes {
 		prefix := []byte(p)
 		want := v.implied[string(bucket)+"\x00"+p]
+		if want == nil {
+			want = &tally{}
+		}
 		var got tally
 		if b.Get(dirKey(prefix)) != nil {
 			keys++
@@ -146,6 +192,16 @@ func (v *verifier) checkRuns(bucket []byte) {
 			}
 			if n != r.n {
 				v.problem("index %s prefix %x run %d: the directory says %d entries, the blocks hold %d", bucket, prefix, r.seq, r.n, n)
+			}
+		}
+		if ix >= 0 {
+			if d := v.t.overlay().get(ix, prefix); d != nil {
+				for k := d.added(); len(k) > 0; k = k[sortKeyLen:] {
+					got.add(k)
+				}
+				for k := d.del; len(k) > 0; k = k[sortKeyLen:] {
+					got.remove(k)
+				}
 			}
 		}
 		entries += got.n
@@ -307,6 +363,9 @@ func (v *verifier) run() error {
 		switch string(name) {
 		case string(bMeta), string(bSpeakers), string(bTopics), string(bSources), string(bStatements), string(bPositions):
 			continue
+		case string(bIxLog):
+			v.checkLog()
+			continue
 		}
 		if isRunBucket(name) {
 			v.checkRuns(name)
@@ -356,7 +415,7 @@ func (v *verifier) checkNaturalKeysUnique() {
 		{bPxNat, "positions %d and %d hold the same speaker's stance on the same topic as of the same date", samePosition}} {
 		var h uint64
 		var group []domain.ID // the ids of the entries of hash h so far
-		m := &merged{its: runIters(t.b(ix.bucket), nil, nil, nil)}
+		m := &merged{its: t.runIters(ix.bucket, nil, nil, nil)}
 		for m.start(nil, true, false); m.key() != nil; m.next() {
 			k := m.key()
 			id := getID(k[8:])
