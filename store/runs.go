@@ -455,16 +455,3 @@ func runIters(b *bolt.Bucket, prefix, lo, hi []byte) []*iter {
 	}
 	return out
 }
-
-// runSuffixes returns copies of the sort keys under prefix, ascending.
-func runSuffixes(b *bolt.Bucket, prefix []byte) [][]byte {
-	var all []byte
-	for _, r := range readDir(b, prefix) {
-		all = mergeSorted(all, readRun(b, prefix, r))
-	}
-	out := make([][]byte, 0, len(all)/sortKeyLen)
-	for ; len(all) > 0; all = all[sortKeyLen:] {
-		out = append(out, all[:sortKeyLen:sortKeyLen])
-	}
-	return out
-}

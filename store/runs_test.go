@@ -232,3 +232,17 @@ func TestVerifyFindsRunDrift(t *testing.T) {
 		t.Error("Verify missed a stray prefix in sr_word")
 	}
 }
+
+// runSuffixes returns copies of the sort keys under prefix, ascending,
+// read from the runs alone.
+func runSuffixes(b *bolt.Bucket, prefix []byte) [][]byte {
+	var all []byte
+	for _, r := range readDir(b, prefix) {
+		all = mergeSorted(all, readRun(b, prefix, r))
+	}
+	out := make([][]byte, 0, len(all)/sortKeyLen)
+	for ; len(all) > 0; all = all[sortKeyLen:] {
+		out = append(out, all[:sortKeyLen:sortKeyLen])
+	}
+	return out
+}
