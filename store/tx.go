@@ -41,8 +41,9 @@ type txn struct {
 	// transaction sees. A write transaction of the Store folds its
 	// changes into ovw's copy instead and appends them to log, the values
 	// of its index log records by slice; logLimit is the size from which
-	// each commit writes a slice of the overlay into the runs. A transaction without either (a
-	// migration) writes every index directly.
+	// each commit writes a slice of the overlay into the runs. A
+	// transaction with neither (a migration's) writes every index
+	// directly.
 	ov       *overlay
 	ovw      *overlayWriter
 	log      [logSlices][]byte
