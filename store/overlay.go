@@ -30,10 +30,14 @@ import (
 //     the overlay by folding the log again.
 //
 // The prefixes fall into logSlices slices by a hash. When the overlay
-// holds logLimit entries, each commit writes the slice with the most
-// entries into the runs, prefix by prefix, and deletes that slice's log
-// records (a log key is slice · txid), until the overlay is below the
-// limit again. A prefix that gained entries in twenty batches is then
+// holds logLimit entries, or its log twice as many keys (changes that
+// cancel out leave the overlay small and the log long), a write
+// transaction of its own after the commit writes the fullest slice into
+// the runs, prefix by prefix, and deletes that slice's log records (a log
+// key is slice · txid), until both are below their bounds again. Being a
+// transaction of its own, a write-out that fails (the file at its
+// maximum size) fails no caller's write: the next commit tries again, and
+// a delete can always free space. A prefix that gained entries in twenty batches is then
 // written once, not twenty times, and each of its pages once; and a
 // commit writes an eighth of the overlay, not all of it, so the pages it
 // dirties (held in memory until the commit) stay a bounded part of the
@@ -84,6 +88,11 @@ type overlay struct {
 	// per slice.
 	entries int
 	inSlice [logSlices]int
+	// logged counts, per slice, the sort keys its log records hold: more
+	// than its entries when later changes cancel earlier ones (a text
+	// edited back and forth), which the log keeps until the slice is
+	// written out.
+	logged [logSlices]int
 	// prefixes holds per deferred index (by log number) the changes of
 	// each prefix.
 	prefixes []map[string]*runDelta
@@ -155,7 +164,7 @@ type overlayWriter struct {
 func newOverlayWriter(from *overlay) *overlayWriter {
 	o := &overlay{}
 	if from != nil && from.prefixes != nil {
-		o.entries, o.inSlice = from.entries, from.inSlice
+		o.entries, o.inSlice, o.logged = from.entries, from.inSlice, from.logged
 		o.prefixes = slices.Clone(from.prefixes)
 	} else {
 		o.prefixes = make([]map[string]*runDelta, len(deferred))
@@ -330,6 +339,7 @@ func (w *overlayWriter) foldRecord(v []byte) error {
 		}
 		// Copied: the overlay outlives the transaction whose pages these are.
 		w.fold(i, []byte(string(prefix)), copyBytes(add), copyBytes(rm))
+		w.o.logged[sliceOf(i, prefix)] += int(na + nr)
 	}
 	return nil
 }
@@ -381,15 +391,29 @@ func logKey(slice int, txid uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{byte(slice)}, txid)
 }
 
-// fullest returns the slice with the most entries.
-func (o *overlay) fullest() int {
-	best := 0
-	for s, n := range o.inSlice {
-		if n > o.inSlice[best] {
-			best = s
+// due returns the slice to write out next, if the overlay is over its
+// bounds: the one with the most entries when it holds limit entries,
+// else the one whose log is longest when the log holds twice as many.
+func (o *overlay) due(limit int) (slice int, ok bool) {
+	logged := 0
+	for _, n := range o.logged {
+		logged += n
+	}
+	var by *[logSlices]int
+	switch {
+	case o.entries > 0 && o.entries >= limit:
+		by = &o.inSlice
+	case logged > 0 && logged >= 2*limit:
+		by = &o.logged
+	default:
+		return 0, false
+	}
+	for s, n := range by {
+		if n > by[slice] {
+			slice = s
 		}
 	}
-	return best
+	return slice, true
 }
 
 // writeSlice merges the changes of one slice into the runs of their
@@ -417,7 +441,7 @@ func (w *overlayWriter) writeSlice(tx *bolt.Tx, slice int) error {
 			delete(m, p)
 		}
 	}
-	w.o.inSlice[slice] = 0
+	w.o.inSlice[slice], w.o.logged[slice] = 0, 0
 	b := tx.Bucket(bIxLog)
 	var keys [][]byte
 	c := b.Cursor()

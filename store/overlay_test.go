@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -219,5 +220,103 @@ func TestMalformedLogIsRefused(t *testing.T) {
 	}
 	if _, err := Open(path, Options{}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("malformed index log record")) {
 		t.Errorf("open with a malformed log record: %v", err)
+	}
+}
+
+// TestLogStaysBoundedWhenChangesCancel edits one statement's text back and
+// forth: the overlay stays tiny, and the log must not keep every edit (it
+// is written out once it holds twice the limit).
+func TestLogStaysBoundedWhenChangesCancel(t *testing.T) {
+	ctx := context.Background()
+	const limit = 100
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.CreateStatement(ctx, &domain.Statement{Text: "alpha", Kind: domain.StatementQuote, SpeakerID: sp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2000 {
+		text := "alpha"
+		if i%2 == 0 {
+			text = "bravo"
+		}
+		if _, err := s.UpdateStatement(ctx, st.ID, func(x *domain.Statement) error { x.Text = text; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := 0
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bIxLog).ForEach(func(_, v []byte) error {
+			w := newOverlayWriter(nil)
+			if err := w.foldRecord(v); err != nil {
+				return err
+			}
+			for _, n := range w.o.logged {
+				keys += n
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys > 2*limit {
+		t.Errorf("after 2,000 edits that cancel out the log holds %d keys, want at most %d", keys, 2*limit)
+	}
+	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("Verify: %+v, %v", rep, err)
+	}
+}
+
+// TestDeletesFreeAFullStore fills a store to its maximum size with the
+// overlay at its limit: deletes must still succeed (a write-out that does
+// not fit fails no caller's write).
+func TestDeletesFreeAFullStore(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: 3000, MaxSize: 6 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []domain.ID
+	for i := 0; ; i++ {
+		var batch []domain.ID
+		err := s.Update(ctx, func(tx domain.Tx) error {
+			for j := range 50 {
+				n := i*50 + j
+				st := &domain.Statement{Text: fmt.Sprintf("w%d x%d y%d z%d ceasefire", n, n%97, n%31, n%1013), Kind: domain.StatementQuote, SpeakerID: sp.ID}
+				if err := tx.PutStatement(st); err != nil {
+					return err
+				}
+				batch = append(batch, st.ID)
+			}
+			return nil
+		})
+		if errors.Is(err, domain.ErrStorageFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, batch...)
+	}
+	for n, id := range ids[:200] {
+		if err := s.DeleteStatement(ctx, id, true); err != nil {
+			t.Fatalf("delete %d of 200 on a full store: %v", n+1, err)
+		}
+	}
+	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("Verify: %+v, %v", rep, err)
 	}
 }

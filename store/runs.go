@@ -171,6 +171,7 @@ func (t *txn) applyPending() error {
 				t.ovw.fold(ix, []byte(p), copyBytes(ins), copyBytes(del))
 				sl := sliceOf(ix, []byte(p))
 				t.log[sl] = appendSegment(t.log[sl], ix, []byte(p), ins, del)
+				t.ovw.o.logged[sl] += (len(ins) + len(del)) / sortKeyLen
 				continue
 			}
 			if err := updateRuns(b, []byte(p), ins, del); err != nil {

@@ -423,7 +423,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		s.natf.ready(tx)
-		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf, ovw: newOverlayWriter(s.ov.Load()), logLimit: s.logLimit}
+		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf, ovw: newOverlayWriter(s.ov.Load())}
 		// Kept whether the transaction commits or not: dropping the
 		// records of one rolled back costs a lookup each and needs no
 		// reasoning about how far it got.
@@ -444,6 +444,9 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 		s.ov.Store(ov)
 	}
 	s.committing.Store(0)
+	if err == nil {
+		s.writeOut()
+	}
 	s.writes.add(time.Since(start))
 	if s.recs != nil {
 		// Before the generation turns even again (reccache.go).
@@ -457,6 +460,38 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 		return fmt.Errorf("%w (%v)", domain.ErrStorageFull, err)
 	}
 	return err
+}
+
+// writeOut writes slices of the overlay into the runs while it is over its
+// bounds, in a write transaction of its own (overlay.go), with writeMu
+// held. Its failure is no caller's: the overlay and the log stay as they
+// were, the data intact, and the next commit tries again.
+func (s *Store) writeOut() {
+	if _, ok := s.ov.Load().due(s.logLimit); !ok {
+		return
+	}
+	var ov *overlay
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		fillPages(tx)
+		w := newOverlayWriter(s.ov.Load())
+		for range logSlices {
+			slice, ok := w.o.due(s.logLimit)
+			if !ok {
+				break
+			}
+			if err := w.writeSlice(tx, slice); err != nil {
+				return err
+			}
+		}
+		ov = w.o
+		ov.txid = uint64(tx.ID())
+		s.committing.Store(ov.txid)
+		return nil
+	})
+	if err == nil {
+		s.ov.Store(ov)
+	}
+	s.committing.Store(0)
 }
 
 // appendBuckets are keyed by ids from their bucket's sequence, so new

@@ -40,14 +40,11 @@ type txn struct {
 	// ov is the overlay of the deferred indexes (overlay.go) this read
 	// transaction sees. A write transaction of the Store folds its
 	// changes into ovw's copy instead and appends them to log, the values
-	// of its index log records by slice; logLimit is the size from which
-	// each commit writes a slice of the overlay into the runs. A
-	// transaction with neither (a migration's) writes every index
-	// directly.
-	ov       *overlay
-	ovw      *overlayWriter
-	log      [logSlices][]byte
-	logLimit int
+	// of its index log records by slice. A transaction with neither (a
+	// migration's) writes every index directly.
+	ov  *overlay
+	ovw *overlayWriter
+	log [logSlices][]byte
 
 	// recs is the statement record cache when this read transaction may
 	// use it, for write generation gen of refs (reccache.go).
@@ -116,14 +113,6 @@ func (t *txn) flush() error {
 		return nil
 	}
 	txid := uint64(t.tx.ID())
-	for t.ovw.o.entries > 0 && t.ovw.o.entries >= t.logLimit {
-		// This transaction's own changes to the slice go with it.
-		slice := t.ovw.o.fullest()
-		if err := t.ovw.writeSlice(t.tx, slice); err != nil {
-			return err
-		}
-		t.log[slice] = nil
-	}
 	for slice, rec := range t.log {
 		if len(rec) > 0 {
 			if err := t.b(bIxLog).Put(logKey(slice, txid), rec); err != nil {
