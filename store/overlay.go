@@ -421,23 +421,26 @@ func (o *overlay) due(limit int) (slice int, ok bool) {
 // records.
 func (w *overlayWriter) writeSlice(tx *bolt.Tx, slice int) error {
 	for i, name := range deferred {
-		b := tx.Bucket(name)
 		var done []string
-		if err := w.o.each(i, func(p string, d *runDelta) error {
-			if sliceOf(i, []byte(p)) != slice {
-				return nil
+		for p := range w.o.prefixes[i] {
+			if sliceOf(i, []byte(p)) == slice {
+				done = append(done, p)
 			}
-			done = append(done, p)
-			return updateRuns(b, []byte(p), d.added(), d.del)
-		}); err != nil {
-			return err
 		}
 		if len(done) == 0 {
 			continue
 		}
+		// In prefix order, as applyPending writes: neighbouring prefixes
+		// share pages.
+		slices.Sort(done)
+		b := tx.Bucket(name)
 		m := w.own(i)
 		for _, p := range done {
-			w.o.entries -= m[p].size()
+			d := m[p]
+			if err := updateRuns(b, []byte(p), d.added(), d.del); err != nil {
+				return err
+			}
+			w.o.entries -= d.size()
 			delete(m, p)
 		}
 	}

@@ -116,15 +116,7 @@ func TestOverlayMatchesAModel(t *testing.T) {
 // the state it began with.
 func TestOverlayReadersKeepTheirSnapshot(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sp := storeWithSpeaker(t, Options{IndexLogLimit: 30})
 	made := 0
 	add := func(n int) {
 		for range n {
@@ -146,7 +138,7 @@ func TestOverlayReadersKeepTheirSnapshot(t *testing.T) {
 		}
 		return n
 	}
-	err = s.view(ctx, func(tx *txn) error {
+	err := s.view(ctx, func(tx *txn) error {
 		if n := count(tx); n != 5 {
 			t.Fatalf("before: %d statements, want 5", n)
 		}
@@ -169,22 +161,14 @@ func TestOverlayReadersKeepTheirSnapshot(t *testing.T) {
 // the overlay the store serves from.
 func TestVerifyFindsALogThatDisagrees(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sp := storeWithSpeaker(t, Options{})
 	if _, err := s.CreateStatement(ctx, &domain.Statement{Text: "a decisive week", Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("a sound store: %+v, %v", rep, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bIxLog)
 		k, _ := b.Cursor().Last()
 		return b.Put(copyBytes(k), appendSegment(nil, 4, wordPrefix("forged"), sortKey(&domain.Statement{ID: 99}), nil))
@@ -229,15 +213,7 @@ func TestMalformedLogIsRefused(t *testing.T) {
 func TestLogStaysBoundedWhenChangesCancel(t *testing.T) {
 	ctx := context.Background()
 	const limit = 100
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: limit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sp := storeWithSpeaker(t, Options{IndexLogLimit: limit})
 	st, err := s.CreateStatement(ctx, &domain.Statement{Text: "alpha", Kind: domain.StatementQuote, SpeakerID: sp.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -280,15 +256,7 @@ func TestLogStaysBoundedWhenChangesCancel(t *testing.T) {
 // not fit fails no caller's write).
 func TestDeletesFreeAFullStore(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: 3000, MaxSize: 6 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sp := storeWithSpeaker(t, Options{IndexLogLimit: 3000, MaxSize: 6 << 20})
 	var ids []domain.ID
 	for i := 0; ; i++ {
 		var batch []domain.ID
@@ -319,4 +287,20 @@ func TestDeletesFreeAFullStore(t *testing.T) {
 	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("Verify: %+v, %v", rep, err)
 	}
+}
+
+// storeWithSpeaker opens a new store with opts, closed when the test
+// ends, and creates one speaker in it.
+func storeWithSpeaker(t *testing.T, opts Options) (*Store, *domain.Speaker) {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	sp, err := s.CreateSpeaker(context.Background(), &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson, Country: "EE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, sp
 }

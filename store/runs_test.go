@@ -180,16 +180,9 @@ func TestVerifyFindsRunDrift(t *testing.T) {
 	ctx := context.Background()
 	// Every commit writes its entries into the runs, where this test
 	// changes them.
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{IndexLogLimit: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sp, err := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson, Country: "EE"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sp := storeWithSpeaker(t, Options{IndexLogLimit: 1})
 	var st *domain.Statement
+	var err error
 	for i := range 5 {
 		if st, err = s.CreateStatement(ctx, &domain.Statement{Text: fmt.Sprintf("decisive week %d", i), Kind: domain.StatementQuote,
 			SpeakerID: sp.ID, SaidOn: domain.MustParsePartialDate("2025-12-01")}); err != nil {
