@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // ID identifies a record within its type. IDs are assigned by the store,
 // start at 1 and are never reused; 0 means "none".
@@ -152,45 +149,6 @@ type Statement struct {
 	SourceIDs  []ID   // sorted, without duplicates
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
-
-	// derived caches what Derive computed from Text, for the Text it was
-	// computed from; copies of the Statement share it, read-only.
-	derived *derivedText
-}
-
-// derivedText is what a statement's storage derives from its text alone.
-type derivedText struct {
-	text       string
-	normalized string   // NormalizeText(text)
-	tokens     []string // Tokens(text)
-}
-
-// Derive computes what storing the statement derives from its text (the
-// text's natural-key form and its search tokens) ahead of the write. A
-// batch import derives each record's while validating it, on the
-// request's goroutine, rather than in the store's single write
-// transaction. A later change of Text is noticed: NormalizedText and
-// TextTokens then compute afresh.
-func (s *Statement) Derive() {
-	s.derived = &derivedText{text: s.Text, normalized: NormalizeText(s.Text), tokens: Tokens(s.Text)}
-}
-
-// NormalizedText is NormalizeText(s.Text), from Derive's cache when it is
-// for the current text.
-func (s *Statement) NormalizedText() string {
-	if d := s.derived; d != nil && d.text == s.Text {
-		return d.normalized
-	}
-	return NormalizeText(s.Text)
-}
-
-// TextTokens is Tokens(s.Text), from Derive's cache when it is for the
-// current text; the caller owns the slice.
-func (s *Statement) TextTokens() []string {
-	if d := s.derived; d != nil && d.text == s.Text {
-		return slices.Clone(d.tokens)
-	}
-	return Tokens(s.Text)
 }
 
 // Position is a speaker's stance on a topic as of a date, with the

@@ -203,7 +203,7 @@ func (s *Statement) Normalize() error {
 // NaturalKey is a statement's identity when it has no externalId: its
 // speaker, normalized text and date.
 func (s *Statement) NaturalKey() string {
-	return itoa(int(s.SpeakerID)) + "\x00" + s.SaidOn.String() + "\x00" + s.NormalizedText()
+	return itoa(int(s.SpeakerID)) + "\x00" + s.SaidOn.String() + "\x00" + NormalizeText(s.Text)
 }
 
 // Normalize trims and validates a position's own fields.

@@ -136,8 +136,6 @@ func validate(index int, in *domain.StatementImport) (*record, issues) {
 	}
 	st.SpeakerID = 0
 	rec.stmt = st
-	// Here, in parallel with other requests, not in the write transaction.
-	rec.stmt.Derive()
 
 	rec.speaker = validateSpeaker(&in.Speaker, &errs)
 

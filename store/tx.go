@@ -746,7 +746,7 @@ func (t *txn) maxWidth() int32 {
 // statementIndex lists a statement's index entries as (bucket, prefix)
 // pairs; the suffix of each is the statement's sort key.
 func statementIndex(s *domain.Statement, country string) [][2][]byte {
-	toks := indexableTokens(s.TextTokens())
+	toks := uniqueTokens(s.Text)
 	// One allocation for all the prefixes: a statement has ~24 of them,
 	// and this runs for every statement written and verified.
 	size := idLen * (1 + len(s.TopicIDs) + len(s.SourceIDs))
@@ -782,6 +782,8 @@ func statementIndex(s *domain.Statement, country string) [][2][]byte {
 // maxTokenLen keeps pathological "words" out of the search index: no query
 // a person types matches a 200-letter token, and bbolt keys stay small.
 const maxTokenLen = 64
+
+func uniqueTokens(text string) []string { return indexableTokens(domain.Tokens(text)) }
 
 // indexableTokens sorts toks, drops duplicates and keeps those with
 // postings: the words under which the search index lists a text.
