@@ -2,13 +2,16 @@ package store
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,7 +25,7 @@ import (
 func TestMigrateV1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
-	s, err := Open(path, Options{})
+	s, err := Open(path, Options{IndexLogLimit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +52,9 @@ func TestMigrateV1(t *testing.T) {
 
 	rewriteFile(t, path, func(tx *bolt.Tx) error {
 		// While the records still decode as this build's.
+		if err := downgradeCitesToV6(tx); err != nil {
+			return err
+		}
 		if err := downgradeNaturalKeysToV3(tx); err != nil {
 			return err
 		}
@@ -225,7 +231,7 @@ func TestMigrateV2(t *testing.T) {
 func testMigrateV2(t *testing.T, stepsBefore int) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
-	s, err := Open(path, Options{})
+	s, err := Open(path, Options{IndexLogLimit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,6 +309,9 @@ func testMigrateV2(t *testing.T, stepsBefore int) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := downgradeCitesToV6(tx); err != nil {
+			return err
+		}
 		if err := downgradeNaturalKeysToV3(tx); err != nil {
 			return err
 		}
@@ -365,6 +374,45 @@ func isDir(b *bolt.Bucket, k, v []byte) bool {
 	return inRun(got, rk)
 }
 
+// downgradeCitesToV6 rewrites the citations of a database this build
+// wrote, with an empty index log (IndexLogLimit 1), in the layout of
+// versions 3 to 6: runs of sort keys under each source's id in
+// sr_source.
+func downgradeCitesToV6(tx *bolt.Tx) error {
+	if k, _ := tx.Bucket(bIxLog).Cursor().First(); k != nil {
+		return fmt.Errorf("the index log is not empty: open the store with IndexLogLimit 1")
+	}
+	b, err := tx.CreateBucket(bV6Source)
+	if err != nil {
+		return err
+	}
+	per := map[string][]byte{}
+	err = tx.Bucket(bStatements).ForEach(func(k, v []byte) error {
+		s, err := decodeStatement(getID(k), v)
+		if err != nil {
+			return err
+		}
+		for _, src := range s.SourceIDs {
+			per[string(idKey(src))] = append(per[string(idKey(src))], sortKey(s)...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for p, keys := range per {
+		var sorted [][]byte
+		for ; len(keys) > 0; keys = keys[sortKeyLen:] {
+			sorted = append(sorted, keys[:sortKeyLen])
+		}
+		slices.SortFunc(sorted, compareKeys)
+		if err := updateRuns(b, []byte(p), slices.Concat(sorted...), nil); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteBucket(bSxCites)
+}
+
 // downgradeNaturalKeysToV3 rewrites the natural-key indexes of a
 // database this build wrote in the layout of versions 1 to 3: one key per
 // record, sha256(natural key) → id in stmt_nat and speakerID · topicID ·
@@ -412,7 +460,7 @@ func TestMigrateV3(t *testing.T) {
 	runCap = 64 // several runs, as a large database gets
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
-	s, err := Open(path, Options{})
+	s, err := Open(path, Options{IndexLogLimit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,6 +487,9 @@ func TestMigrateV3(t *testing.T) {
 	s.Close()
 
 	rewriteFile(t, path, func(tx *bolt.Tx) error {
+		if err := downgradeCitesToV6(tx); err != nil {
+			return err
+		}
 		if err := downgradeNaturalKeysToV3(tx); err != nil {
 			return err
 		}
@@ -539,6 +590,9 @@ func TestMigrateV4(t *testing.T) {
 	s.Close()
 
 	rewriteFile(t, path, func(tx *bolt.Tx) error {
+		if err := downgradeCitesToV6(tx); err != nil {
+			return err
+		}
 		t := &txn{tx: tx}
 		err := tx.Bucket(bStatements).ForEach(func(k, v []byte) error {
 			st, err := decodeStatement(getID(k), v)
@@ -579,5 +633,128 @@ func TestMigrateV4(t *testing.T) {
 		if err != nil || n != want {
 			t.Errorf("search %q: %d statements, %v; want %d", search, n, err, want)
 		}
+	}
+}
+
+// TestMigrateV6 opens a schema 6 database whose index log holds changes
+// of every deferred index, sr_source's among them, and checks that the
+// migration to sr_cites keeps every index whole: Verify passes, and the
+// source filter, search and a source's delete answer what the records
+// imply. testdata/schema6.db.gz was written through the public API by the
+// schema 6 build (47c2779): 3 speakers, 2 topics, 5 sources, 40 statements
+// citing the sources in turn, 10 positions, then 4 statements edited to
+// cite another source and one deleted, with IndexLogLimit 40 so that the
+// log held part of every index's entries.
+func TestMigrateV6(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	gunzipFile(t, filepath.Join("testdata", "schema6.db.gz"), path)
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("open a version 6 database: %v", err)
+	}
+	defer func() { s.Close() }()
+	check := func(when string) {
+		t.Helper()
+		if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
+			t.Fatalf("Verify %s: %+v, %v", when, rep, err)
+		}
+		all, err := s.ScanStatements(ctx, 0, 1000)
+		if err != nil || len(all) != 39 {
+			t.Fatalf("%s: %d statements, %v; want 39", when, len(all), err)
+		}
+		srcs, err := s.ListSources(ctx, domain.Page{First: 100})
+		if err != nil || len(srcs.Items) != 5 {
+			t.Fatalf("%s: sources %+v, %v", when, srcs, err)
+		}
+		for _, src := range srcs.Items {
+			var want []domain.ID // newest first
+			for _, st := range all {
+				if slices.Contains(st.SourceIDs, src.ID) {
+					want = append(want, st.ID)
+				}
+			}
+			slices.SortStableFunc(want, func(a, b domain.ID) int {
+				return -compareKeys(sortKey(statementOf(all, a)), sortKey(statementOf(all, b)))
+			})
+			f := domain.StatementFilter{Source: src.URL}
+			got, err := s.ListStatements(ctx, f, domain.SaidOnDesc, domain.Page{First: 100})
+			if err != nil || !slices.Equal(ids(got.Items), want) {
+				t.Errorf("%s: statements citing %s: %v, %v; want %v", when, src.URL, ids(got.Items), err, want)
+			}
+			if n, err := s.CountStatements(ctx, f); err != nil || n != len(want) {
+				t.Errorf("%s: count citing %s: %d, %v; want %d", when, src.URL, n, err, len(want))
+			}
+		}
+		for _, word := range []string{"ceasefire", "corrected", "Pokrovsk", "sanctions"} {
+			want := 0
+			for _, st := range all {
+				if strings.Contains(st.Text, word) {
+					want++
+				}
+			}
+			if want == 0 {
+				t.Fatalf("no statement has %q", word)
+			}
+			if n, err := s.CountStatements(ctx, domain.StatementFilter{Search: word}); err != nil || n != want {
+				t.Errorf("%s: search %q: %d, %v; want %d", when, word, n, err, want)
+			}
+		}
+	}
+	check("after the migration")
+	s.Close()
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	check("reopened")
+
+	srcs, _ := s.ListSources(ctx, domain.Page{First: 1})
+	if err := s.DeleteSource(ctx, srcs.Items[0].ID, false); domain.ErrorCode(err) != domain.CodeConflict {
+		t.Errorf("delete a cited source: %v; want CONFLICT", err)
+	}
+	if err := s.DeleteSource(ctx, srcs.Items[0].ID, true); err != nil {
+		t.Fatalf("delete a cited source with cascade: %v", err)
+	}
+	n, err := s.CountStatements(ctx, domain.StatementFilter{Source: srcs.Items[0].URL})
+	if rep, verr := s.Verify(ctx); n != 0 || err != nil || verr != nil || len(rep.Problems) > 0 {
+		t.Errorf("after the cascade: %d statements cite it (%v); Verify %+v, %v", n, err, rep, verr)
+	}
+}
+
+func statementOf(all []*domain.Statement, id domain.ID) *domain.Statement {
+	i := slices.IndexFunc(all, func(s *domain.Statement) bool { return s.ID == id })
+	return all[i]
+}
+
+func ids(items []*domain.Statement) []domain.ID {
+	out := make([]domain.ID, len(items))
+	for i, it := range items {
+		out[i] = it.ID
+	}
+	return out
+}
+
+// gunzipFile writes the gzipped file src, decompressed, to dst.
+func gunzipFile(t *testing.T, src, dst string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -26,7 +26,7 @@ var v2RunBuckets = [][2][]byte{
 	{[]byte("sx_topic"), bSxTopic},
 	{[]byte("sx_country"), bSxCountry},
 	{[]byte("sx_kind"), bSxKind},
-	{[]byte("sx_source"), bSxSource},
+	{[]byte("sx_source"), bV6Source},
 	{[]byte("sx_word"), bSxWord},
 	{[]byte("px_all"), bPxAll},
 	{[]byte("px_topic"), bPxTopic},

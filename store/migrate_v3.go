@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -60,18 +59,8 @@ func natIndexToRuns(tx *bolt.Tx, old, nu []byte, hash func(k []byte) []byte) err
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(entries, compareOps)
-	// Runs of at most runCap entries, as the merge policy builds them.
-	for len(entries) > 0 {
-		n := min(len(entries), runCap)
-		run := make([]byte, 0, n*sortKeyLen)
-		for _, e := range entries[:n] {
-			run = e.appendKey(run)
-		}
-		if err := updateRuns(b, nil, run, nil); err != nil {
-			return err
-		}
-		entries = entries[n:]
+	if err := writeEntries(b, entries); err != nil {
+		return err
 	}
 	return tx.DeleteBucket(old)
 }

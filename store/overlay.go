@@ -52,7 +52,7 @@ import (
 // their one-byte number in the log. The natural-key indexes (looked up
 // by hash while a batch is planned), sr_all, sr_kind and pr_all (a few
 // prefixes, written in date order) are written directly.
-var deferred = [][]byte{bSxSpeaker, bSxTopic, bSxCountry, bSxSource, bSxWord, bPxTopic, bPxSpeaker}
+var deferred = [][]byte{bSxSpeaker, bSxTopic, bSxCountry, bSxWord, bPxTopic, bPxSpeaker}
 
 // bIxLog is the index log: slice · big-endian txid → that transaction's
 // changes to the slice's prefixes (appendSegment).
@@ -307,10 +307,18 @@ var errBadLog = errors.New("malformed index log record")
 
 // foldRecord folds the segments of one log value into w.
 func (w *overlayWriter) foldRecord(v []byte) error {
+	return w.foldRecordAs(v, func(i int) (int, bool) { return i, i < len(deferred) })
+}
+
+// foldRecordAs folds the segments of one log value into w, with the
+// index numbers of the log mapped to deferred's by index, which returns
+// i = -1 for a segment to drop and ok = false for a number it does not
+// know. A migration reads an older schema's log with it.
+func (w *overlayWriter) foldRecordAs(v []byte, index func(logged int) (i int, ok bool)) error {
 	for len(v) > 0 {
-		i := int(v[0])
+		i, ok := index(int(v[0]))
 		v = v[1:]
-		if i >= len(deferred) {
+		if !ok || i >= len(deferred) {
 			return errBadLog
 		}
 		n, k := binary.Uvarint(v)
@@ -336,6 +344,9 @@ func (w *overlayWriter) foldRecord(v []byte) error {
 		v = v[(na+nr)*sortKeyLen:]
 		if !ascending(add) || !ascending(rm) {
 			return errBadLog
+		}
+		if i < 0 {
+			continue
 		}
 		// Copied: the overlay outlives the transaction whose pages these are.
 		w.fold(i, []byte(string(prefix)), copyBytes(add), copyBytes(rm))

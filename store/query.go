@@ -30,10 +30,13 @@ type stmtQuery struct {
 }
 
 // dim is one filter an index answers: the prefixes to union and their
-// total entry count, the planner's estimate of its cost.
+// total entry count, the planner's estimate of its cost; or, for the
+// source filter, whose index is not in date order (cites.go), the sort
+// keys of its matches, in memory.
 type dim struct {
 	bucket   []byte
 	prefixes [][]byte
+	keys     []byte // packed, ascending; when set, bucket and prefixes are nil
 	cost     int
 }
 
@@ -49,7 +52,7 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		for _, p := range prefixes {
 			cost += t.prefixCount(bucket, p)
 		}
-		q.dims = append(q.dims, dim{bucket, prefixes, cost})
+		q.dims = append(q.dims, dim{bucket: bucket, prefixes: prefixes, cost: cost})
 	}
 
 	if len(f.Speakers) > 0 {
@@ -109,13 +112,20 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		add(bSxKind, ps)
 	}
 	if f.Source != "" {
-		var ps [][]byte
+		var keys []byte
 		if u, err := domain.NormalizeURL(f.Source); err == nil {
 			if id := t.lookupID(bSourceURL, []byte(u)); id != 0 {
-				ps = append(ps, idKey(id))
+				var err error
+				if keys, err = t.citedKeys(id); err != nil {
+					return nil, err
+				}
 			}
 		}
-		add(bSxSource, ps)
+		if len(keys) == 0 {
+			q.empty = true
+		} else {
+			q.dims = append(q.dims, dim{keys: keys, cost: len(keys) / sortKeyLen})
+		}
 	}
 	if strings.TrimSpace(f.Search) != "" {
 		words, phrases := domain.ParseSearch(f.Search)
@@ -197,6 +207,9 @@ func (q *stmtQuery) keys() source {
 	parts := make([]*merged, len(q.dims))
 	for i, d := range q.dims {
 		m := &merged{}
+		if d.keys != nil {
+			m.its = []*iter{{mem: d.keys, lo: q.lo, hi: q.hi}}
+		}
 		for _, p := range d.prefixes {
 			m.its = append(m.its, q.t.runIters(d.bucket, p, q.lo, q.hi)...)
 		}
@@ -229,6 +242,8 @@ func (q *stmtQuery) counted() (bucket, prefix []byte, ok bool) {
 	switch {
 	case len(q.dims) == 0:
 		return bSxAll, nil, true
+	case len(q.dims) == 1 && q.dims[0].keys != nil:
+		return nil, nil, false // walked: a source's few matches
 	case len(q.dims) == 1 && len(q.dims[0].prefixes) == 1:
 		return q.dims[0].bucket, q.dims[0].prefixes[0], true
 	}

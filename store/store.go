@@ -25,7 +25,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrations[v] upgrades a database from version v to v+1. Version 0 is
 // a database this package never wrote.
@@ -71,11 +71,13 @@ var (
 	bSxTopic   = []byte("sr_topic")   // topicID
 	bSxCountry = []byte("sr_country") // country(2)
 	bSxKind    = []byte("sr_kind")    // kind(1)
-	bSxSource  = []byte("sr_source")  // sourceID
 	bSxWord    = []byte("sr_word")    // token 0x00
 	// The natural-key index, kept as runs of sha256(natural key)[:8] · id
 	// under no prefix (natkeys.go).
 	bSxNat = []byte("sr_nat")
+	// The citations, kept as runs of sourceID · statementID under no
+	// prefix (cites.go).
+	bSxCites = []byte("sr_cites")
 
 	bPositions = []byte("positions") // id → positionRec
 	// The positions' natural-key index, kept as runs of
@@ -92,7 +94,7 @@ var (
 
 var allBuckets = [][]byte{bMeta, bSpeakers, bSpeakerKey, bSpeakerWD, bSpeakerOrg,
 	bTopics, bTopicKey, bTopicChild, bSources, bSourceURL,
-	bStatements, bStmtExt, bSxNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxSource, bSxWord,
+	bStatements, bStmtExt, bSxNat, bSxAll, bSxSpeaker, bSxTopic, bSxCountry, bSxKind, bSxCites, bSxWord,
 	bPositions, bPxNat, bPxAll, bPxTopic, bPxSpeaker, bPxTimeline, bPxEvidence, bIxLog}
 
 // Meta keys.

@@ -613,12 +613,13 @@ func (t *txn) deleteSource(id domain.ID, cascade bool) error {
 	if err != nil {
 		return err
 	}
-	stmts := t.suffixes(bSxSource, idKey(id))
+	stmts := t.citing(id)
 	if !cascade && len(stmts) > 0 {
 		return conflict("source %s is cited by %d statements; delete those first or ask for cascade", s.URL, len(stmts))
 	}
-	for _, sk := range stmts {
-		st, err := t.Statement(getID(sk[dateKeyLen:]))
+	slices.Sort(stmts) // the runs yield them in no particular order
+	for _, sid := range stmts {
+		st, err := t.Statement(sid)
 		if err != nil {
 			return err
 		}
@@ -749,7 +750,7 @@ func statementIndex(s *domain.Statement, country string) [][2][]byte {
 	toks := uniqueTokens(s.Text)
 	// One allocation for all the prefixes: a statement has ~24 of them,
 	// and this runs for every statement written and verified.
-	size := idLen * (1 + len(s.TopicIDs) + len(s.SourceIDs))
+	size := idLen * (1 + len(s.TopicIDs))
 	for _, tok := range toks {
 		size += len(tok) + 1
 	}
@@ -758,7 +759,7 @@ func statementIndex(s *domain.Statement, country string) [][2][]byte {
 		arena = binary.BigEndian.AppendUint64(arena, uint64(v))
 		return arena[len(arena)-idLen : len(arena) : len(arena)]
 	}
-	e := make([][2][]byte, 0, 4+len(s.TopicIDs)+len(s.SourceIDs)+len(toks))
+	e := make([][2][]byte, 0, 4+len(s.TopicIDs)+len(toks))
 	e = append(e,
 		[2][]byte{bSxAll, nil},
 		[2][]byte{bSxSpeaker, id(s.SpeakerID)},
@@ -767,9 +768,6 @@ func statementIndex(s *domain.Statement, country string) [][2][]byte {
 	)
 	for _, t := range s.TopicIDs {
 		e = append(e, [2][]byte{bSxTopic, id(t)})
-	}
-	for _, src := range s.SourceIDs {
-		e = append(e, [2][]byte{bSxSource, id(src)})
 	}
 	for _, tok := range toks {
 		start := len(arena)
@@ -809,6 +807,11 @@ func (t *txn) indexStatement(s *domain.Statement, country string, nk []byte) err
 			return err
 		}
 	}
+	for _, src := range s.SourceIDs {
+		if err := t.ixPut(bSxCites, nil, citeEntry(src, s.ID)); err != nil {
+			return err
+		}
+	}
 	return t.ixPut(bSxNat, nil, natEntry(nk, s.ID))
 }
 
@@ -821,6 +824,11 @@ func (t *txn) unindexStatement(s *domain.Statement, country string) error {
 	}
 	if s.ExternalID != "" {
 		if err := t.b(bStmtExt).Delete([]byte(s.ExternalID)); err != nil {
+			return err
+		}
+	}
+	for _, src := range s.SourceIDs {
+		if err := t.ixDel(bSxCites, nil, citeEntry(src, s.ID)); err != nil {
 			return err
 		}
 	}

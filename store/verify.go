@@ -319,6 +319,9 @@ func (v *verifier) run() error {
 		if s.ExternalID != "" {
 			v.expect(bStmtExt, []byte(s.ExternalID), idKey(s.ID), what)
 		}
+		for _, src := range s.SourceIDs {
+			v.expectIx(bSxCites, nil, citeEntry(src, s.ID), what)
+		}
 		v.expectIx(bSxNat, nil, natEntry(natKey(s), s.ID), what)
 		if !s.SaidOn.IsZero() {
 			widest = max(widest, s.SaidOn.Width())
