@@ -194,6 +194,7 @@ Exits 1 when any record failed.
 	url := fs.String("url", envOr(getenv, "PARLEY_URL", "http://127.0.0.1:8080/graphql"), "GraphQL `endpoint` (env PARLEY_URL)")
 	token := fs.String("token", getenv("PARLEY_TOKEN"), "API `token` sent as a bearer token (env PARLEY_TOKEN)")
 	batch := fs.Int("batch", 1000, "records per request")
+	maxBytes := fs.Int("max-batch-bytes", client.DefaultMaxBatchBytes, "records' `bytes` per request at most: a batch goes early rather than grow past it, and a longer line is rejected; keep it under the server's --max-import-body")
 	pipeline := fs.Int("pipeline", 3, "batches in flight at once; the server commits them in order, those that are ready together (1: wait for each answer)")
 	dry := fs.Bool("dry-run", false, "validate and report; write nothing")
 	atomic := fs.Bool("atomic", false, "make each batch all or nothing")
@@ -214,7 +215,7 @@ Exits 1 when any record failed.
 		return errUsage
 	}
 	name := fs.Arg(0)
-	cfg := client.Config{URL: *url, Token: *token, BatchSize: *batch, Pipeline: *pipeline, DryRun: *dry, Atomic: *atomic,
+	cfg := client.Config{URL: *url, Token: *token, BatchSize: *batch, MaxBatchBytes: *maxBytes, Pipeline: *pipeline, DryRun: *dry, Atomic: *atomic,
 		OnConflict: oc, Resume: *resume, Checkpoint: *checkpoint, Rejects: *rejects, Progress: stderr}
 	in := stdin
 	if name == "-" {

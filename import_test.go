@@ -264,6 +264,55 @@ func TestImportClient(t *testing.T) {
 	}
 }
 
+// TestImportClientStaysUnderTheBodyLimit imports a file whose batches
+// would outgrow the server's request limit and which holds one line that
+// no request could carry: the client sends smaller batches, rejects that
+// line with its number, and imports everything else.
+func TestImportClientStaysUnderTheBodyLimit(t *testing.T) {
+	st := openStore(t)
+	srv := httptest.NewServer(newHandler(st, serveConfig{ImportMaxRecords: 1000, MaxBody: 4 << 10, MaxImportBody: 16 << 10}))
+	t.Cleanup(srv.Close)
+	lines := sampleLines(t)
+	var in bytes.Buffer
+	size := 0
+	for i, line := range lines {
+		if i == 5 {
+			in.WriteString(`{"text":"` + strings.Repeat("x", 20<<10) + `","kind":"QUOTE","speaker":{"key":"x","name":"X","kind":"PERSON"}}` + "\n")
+		}
+		in.Write(line)
+		in.WriteByte('\n')
+		size += len(line) + 1
+	}
+	if size <= 16<<10 {
+		t.Fatalf("the sample is %d bytes: the test needs more than one request's worth", size)
+	}
+	rejects := filepath.Join(t.TempDir(), "rejects.jsonl")
+	for _, pipeline := range []int{1, 3} {
+		sum, err := client.Import(context.Background(), client.Config{URL: srv.URL + endpoint, MaxBatchBytes: 12 << 10, Pipeline: pipeline, Rejects: rejects}, bytes.NewReader(in.Bytes()))
+		if err != nil {
+			t.Fatalf("pipeline %d: %v", pipeline, err)
+		}
+		if sum.Records != len(lines) || sum.Failed != 1 || sum.BadLines != 1 {
+			t.Fatalf("pipeline %d: summary %+v: want the %d records sent and line 6 rejected", pipeline, sum, len(lines))
+		}
+		b, err := os.ReadFile(rejects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Line   int
+			Errors []struct{ Message string }
+		}
+		if err := json.Unmarshal(b, &r); err != nil || r.Line != 6 || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "more than a request may carry") {
+			t.Fatalf("pipeline %d: rejects file %.300s (%v): want line 6 and why", pipeline, b, err)
+		}
+	}
+	n, _ := st.CountStatements(context.Background(), domain.StatementFilter{})
+	if n != len(lines) {
+		t.Fatalf("%d statements, want %d", n, len(lines))
+	}
+}
+
 func TestClientRejectsRecordsGraphQLCannotCoerce(t *testing.T) {
 	a := newAPI(t, false)
 	lines := sampleLines(t)[:5]

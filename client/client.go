@@ -32,11 +32,21 @@ const ImportMutation = `mutation Import($input: [StatementImport!]!, $options: I
   }
 }`
 
+// DefaultMaxBatchBytes is the default Config.MaxBatchBytes: half the
+// server's default request limit for imports (64 MiB), and far more than
+// any import record's fields allow.
+const DefaultMaxBatchBytes = 32 << 20
+
 // Config steers an import.
 type Config struct {
 	URL       string // the GraphQL endpoint, e.g. http://127.0.0.1:8080/graphql
 	Token     string // sent as "Authorization: Bearer <token>" when set
 	BatchSize int    // records per request; 0 means 1,000
+	// MaxBatchBytes bounds the records' bytes per request; 0 means
+	// DefaultMaxBatchBytes. A batch is sent early rather than grow past
+	// it, and a line longer than it, which no request could carry, is
+	// rejected as a bad line.
+	MaxBatchBytes int
 	// OnConflict is UPDATE, SKIP or FAIL; "" leaves the server default.
 	OnConflict string
 	DryRun     bool
@@ -160,6 +170,9 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 6
 	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = DefaultMaxBatchBytes
+	}
 	if cfg.Pipeline <= 0 {
 		cfg.Pipeline = 3
 	}
@@ -210,8 +223,9 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		// bad are the lines that are no record, read since the last batch
 		// was submitted: they settle with the next batch, so that the
 		// checkpoint never covers a line whose reject is not written yet.
-		bad      []rejected
-		lastLine int
+		bad        []rejected
+		lastLine   int
+		batchBytes int // the records' bytes in batch
 	)
 	for no := 1; ; no++ {
 		raw, err := br.ReadBytes('\n')
@@ -220,6 +234,15 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		}
 		if err != nil && err != io.EOF {
 			return sum, fmt.Errorf("read line %d: %w", no, err)
+		}
+		if no > skip && len(batch) > 0 && batchBytes+len(raw) > cfg.MaxBatchBytes {
+			// The batch goes before this line would take it past the
+			// request's bound (raw's untrimmed length errs on the safe
+			// side); the hash does not hold the line yet.
+			if err := pl.submit(batch, bad, here(no-1)); err != nil {
+				return sum, err
+			}
+			batch, bad, batchBytes = nil, nil, 0
 		}
 		// Each line is hashed as its text and one newline, so that a last
 		// line without one hashes the same once more lines follow it.
@@ -243,16 +266,21 @@ func Import(ctx context.Context, cfg Config, r io.Reader) (*Summary, error) {
 		if len(raw) == 0 {
 			continue
 		}
+		if len(raw) > cfg.MaxBatchBytes {
+			bad = append(bad, rejected{no, bytes.Clone(raw), []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is %d bytes, more than a request may carry (%d, --max-batch-bytes); no import record is that large", no, len(raw), cfg.MaxBatchBytes)}}})
+			continue
+		}
 		if !json.Valid(raw) || raw[0] != '{' {
 			bad = append(bad, rejected{no, bytes.Clone(raw), []issue{{Code: "BAD_USER_INPUT", Message: fmt.Sprintf("line %d is not a JSON object; each line must be one import record", no)}}})
 			continue
 		}
 		batch = append(batch, line{no, json.RawMessage(bytes.Clone(raw))})
+		batchBytes += len(raw) + 1
 		if len(batch) == cfg.BatchSize {
 			if err := pl.submit(batch, bad, here(no)); err != nil {
 				return sum, err
 			}
-			batch, bad = nil, nil
+			batch, bad, batchBytes = nil, nil, 0
 		}
 	}
 	if lastLine < skip {
@@ -601,7 +629,7 @@ func (im *importer) postOnce(ctx context.Context, body []byte) (rep *report, err
 		return nil, nil, false, fmt.Errorf("server refused the import: %s (%s)", errs[0].Message, errs[0].Code)
 	}
 	if resp.StatusCode == http.StatusRequestEntityTooLarge {
-		return nil, nil, false, fmt.Errorf("server refused a batch as too large (%s); use a smaller --batch", errs[0].Message)
+		return nil, nil, false, fmt.Errorf("server refused a batch of %d bytes as too large (%s); use a smaller --batch or --max-batch-bytes", len(body), errs[0].Message)
 	}
 	return nil, errs, false, nil
 }
