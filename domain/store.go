@@ -204,6 +204,21 @@ type StatementFilter struct {
 	Search string
 }
 
+// Validate checks what a filter can get wrong on its own: a kind that
+// is not one, and a date range that ends before it starts, which could
+// only ever match nothing and is far more likely two dates swapped.
+func (f StatementFilter) Validate() error {
+	for _, k := range f.Kinds {
+		if !k.Valid() {
+			return FieldErrorf([]string{"kinds"}, "%q is not one of QUOTE, PARAPHRASE", k)
+		}
+	}
+	if !f.SaidFrom.IsZero() && !f.SaidTo.IsZero() && f.SaidTo.End() < f.SaidFrom.Start() {
+		return FieldErrorf([]string{"saidTo"}, "%s ends before saidFrom %s starts: swap them, or leave one open", f.SaidTo, f.SaidFrom)
+	}
+	return nil
+}
+
 // Positions stores positions and answers stance questions.
 type Positions interface {
 	Position(ctx context.Context, id ID) (*Position, error)

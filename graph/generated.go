@@ -2055,7 +2055,8 @@ input StatementFilter {
   """
   With ` + "`" + `saidTo` + "`" + `, the date range [start of ` + "`" + `saidFrom` + "`" + `, end of ` + "`" + `saidTo` + "`" + `]; a
   statement matches when its date overlaps it. Statements with an unknown
-  date never match a date bound.
+  date never match a date bound. A ` + "`" + `saidTo` + "`" + ` that ends before ` + "`" + `saidFrom` + "`" + `
+  starts is a BAD_USER_INPUT error.
   """
   saidFrom: PartialDate
   saidTo: PartialDate

@@ -42,6 +42,9 @@ type dim struct {
 
 // planStatements turns a filter into dims and checks.
 func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	q := &stmtQuery{t: t}
 	add := func(bucket []byte, prefixes [][]byte) {
 		if len(prefixes) == 0 {
@@ -101,9 +104,6 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		var ps [][]byte
 		seen := map[domain.StatementKind]bool{}
 		for _, k := range f.Kinds {
-			if !k.Valid() {
-				return nil, domain.FieldErrorf([]string{"kinds"}, "%q is not one of QUOTE, PARAPHRASE", k)
-			}
 			if !seen[k] {
 				seen[k] = true
 				ps = append(ps, kindByte(k))
@@ -153,9 +153,6 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 			// Unknown dates (all-zero keys) never match a date bound.
 			q.lo = dayBound(domain.Day(-1<<31 + 1))
 		}
-	}
-	if q.hasFrom && !f.SaidTo.IsZero() && f.SaidTo.End() < f.SaidFrom.Start() {
-		q.empty = true
 	}
 	// The cheapest dim leads the leapfrog: it proposes the fewest keys.
 	slices.SortStableFunc(q.dims, func(a, b dim) int { return a.cost - b.cost })

@@ -165,7 +165,8 @@ type StatementFilter struct {
 	Kinds     []domain.StatementKind `json:"kinds,omitempty"`
 	// With `saidTo`, the date range [start of `saidFrom`, end of `saidTo`]; a
 	// statement matches when its date overlaps it. Statements with an unknown
-	// date never match a date bound.
+	// date never match a date bound. A `saidTo` that ends before `saidFrom`
+	// starts is a BAD_USER_INPUT error.
 	SaidFrom *domain.PartialDate `json:"saidFrom,omitempty"`
 	SaidTo   *domain.PartialDate `json:"saidTo,omitempty"`
 	// A source URL.

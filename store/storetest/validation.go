@@ -75,6 +75,18 @@ func testValidation(t *testing.T, s domain.Store) {
 			return err
 		}
 	}
+	list := func(f domain.StatementFilter) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := s.ListStatements(ctx, f, domain.SaidOnDesc, domain.Page{First: 10})
+			return err
+		}
+	}
+	count := func(f domain.StatementFilter) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := s.CountStatements(ctx, f)
+			return err
+		}
+	}
 	source := func(url string) func(context.Context) error {
 		return func(ctx context.Context) error {
 			_, err := s.CreateSource(ctx, &domain.Source{URL: url})
@@ -161,6 +173,10 @@ func testValidation(t *testing.T, s domain.Store) {
 		{"position/unknown evidence", position(func(ps *domain.Position) { ps.EvidenceIDs = []domain.ID{b.statement.ID, missing} }), "evidence"},
 		{"position/update to unknown evidence", updatePosition(func(ps *domain.Position) { ps.EvidenceIDs = []domain.ID{missing} }), "evidence"},
 		{"position/update to bad stance", updatePosition(func(ps *domain.Position) { ps.Stance = "" }), "stance"},
+
+		{"filter/bad kind", list(domain.StatementFilter{Kinds: []domain.StatementKind{"RUMOUR"}}), "kinds"},
+		{"filter/saidTo before saidFrom", list(domain.StatementFilter{SaidFrom: domain.MustParsePartialDate("2025-12"), SaidTo: domain.MustParsePartialDate("2025-11-30")}), "saidTo"},
+		{"filter/count, saidTo before saidFrom", count(domain.StatementFilter{SaidFrom: domain.MustParsePartialDate("2025"), SaidTo: domain.MustParsePartialDate("2024")}), "saidTo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
