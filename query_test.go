@@ -74,6 +74,8 @@ func TestBadArguments(t *testing.T) {
 		{"date", `{ statements(filter: {saidFrom: "2025-13"}) { totalCount } }`, nil, "filter.saidFrom"},
 		{"date variable", `query($d: PartialDate) { stanceMap(topic: "us-peace-plan", asOf: $d) { asOf { value } } }`, vars{"d": "2025-02-30"}, "asOf"},
 		{"date not a string", `{ statements(filter: {saidTo: 2025}) { totalCount } }`, nil, "filter.saidTo"},
+		{"dates swapped", `{ statements(filter: {saidFrom: "2025-12", saidTo: "2025-11"}) { totalCount } }`, nil, "filter.saidTo"},
+		{"search of no words", `{ statements(filter: {search: "  \"\" "}) { totalCount } }`, nil, "filter.search"},
 		{"first 101", `{ statements(first: 101) { totalCount } }`, nil, "first"},
 		{"first 0", `{ speakers(first: 0) { totalCount } }`, nil, "first"},
 		{"last 101", `{ topics(last: 101) { totalCount } }`, nil, "last"},

@@ -158,7 +158,7 @@ func (r *Resolver) sources(ctx context.Context, p domain.Page) (*model.SourceCon
 func (r *Resolver) statements(ctx context.Context, f domain.StatementFilter, o domain.StatementOrder, p domain.Page) (*model.StatementConnection, error) {
 	res, err := r.Store.ListStatements(ctx, f, o, p)
 	if err != nil {
-		return nil, err
+		return nil, argError("filter", err)
 	}
 	nodes, err := newStatements(ctx, r.Store, res.Items)
 	if err != nil {
