@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
@@ -89,7 +90,35 @@ func NormalizeText(s string) string {
 // words, as "'" and "’" always did: "ʼ" (U+02BC), which Unicode
 // recommends for Ukrainian ("Обʼєднаних"), is a letter to isWordRune and
 // would otherwise glue what the other two split.
+//
+// Chinese and Japanese are written without spaces between words, so a
+// run of their characters (Han, Hiragana, Katakana) gives its
+// overlapping pairs of characters, as Lucene's CJK analyzer does: "中方坚决
+// 反对" gives "中方", "方坚", "坚决", "决反", "反对", and a character
+// standing alone gives itself. A search for any word of two or more
+// characters then finds the texts that contain it, with no dictionary;
+// ParseSearch asks for a longer word's pairs in sequence. Korean, written
+// with spaces, is split at them like any other script; Thai, Lao, Khmer
+// and Burmese, also written without spaces, are not segmented.
 func Tokens(s string) []string {
+	if isASCII(s) {
+		return strings.Fields(asciiWords(s, ' '))
+	}
+	words := TokensSchema5(s)
+	if !slices.ContainsFunc(words, hasCJK) {
+		return words
+	}
+	out := make([]string, 0, 2*len(words))
+	for _, w := range words {
+		out = appendWordTokens(out, w)
+	}
+	return out
+}
+
+// TokensSchema5 is Tokens as the store's schemas 5 to 7 indexed text,
+// before runs of Chinese and Japanese characters were split into pairs.
+// Only the store's migrations may use it.
+func TokensSchema5(s string) []string {
 	if isASCII(s) {
 		return strings.Fields(asciiWords(s, ' '))
 	}
@@ -99,24 +128,79 @@ func Tokens(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) || r == modifierApostrophe })
 }
 
+// TokensChangedSince5 reports whether Tokens and TokensSchema5 differ
+// for s: whether it has a Chinese or Japanese character.
+func TokensChangedSince5(s string) bool {
+	return !isASCII(s) && strings.ContainsFunc(s, IsCJK) && !slices.Equal(Tokens(s), TokensSchema5(s))
+}
+
+// IsCJK reports whether r belongs to a script written without spaces
+// between words that Tokens splits into pairs: Han ideographs, Hiragana,
+// Katakana, and the Katakana prolonged sound mark (whose script is
+// Common).
+func IsCJK(r rune) bool {
+	return r == '\u30FC' || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+}
+
+func hasCJK(w string) bool { return strings.ContainsFunc(w, IsCJK) }
+
+// appendWordTokens appends the tokens of one word of TokensSchema5 to
+// out: the word itself, or, when it has Chinese or Japanese characters,
+// its other parts as they are and each run of those characters as its
+// overlapping pairs (a lone character as itself).
+func appendWordTokens(out []string, w string) []string {
+	if !hasCJK(w) {
+		return append(out, w)
+	}
+	for len(w) > 0 {
+		r, _ := utf8.DecodeRuneInString(w)
+		cjk := IsCJK(r)
+		end := strings.IndexFunc(w, func(r rune) bool { return IsCJK(r) != cjk })
+		if end < 0 {
+			end = len(w)
+		}
+		seg := w[:end]
+		w = w[end:]
+		if !cjk {
+			out = append(out, seg)
+			continue
+		}
+		_, first := utf8.DecodeRuneInString(seg)
+		if first == len(seg) {
+			out = append(out, seg)
+			continue
+		}
+		for i := 0; i < len(seg); {
+			_, n := utf8.DecodeRuneInString(seg[i:])
+			_, m := utf8.DecodeRuneInString(seg[i+n:])
+			if m == 0 {
+				break
+			}
+			out = append(out, seg[i:i+n+m])
+			i += n
+		}
+	}
+	return out
+}
+
 // TokensSchema4 is Tokens as the store's schema 4 indexed text, before
 // apostrophes and invisible formatting were evened out: U+02BC inside a
 // word, a formatting character between two. Only the store's migration
 // from that schema may use it, to find the index entries it replaces.
 func TokensSchema4(s string) []string {
 	if isASCII(s) {
-		return Tokens(s)
+		return TokensSchema5(s)
 	}
 	s = stripMarks(foldCase(stripMarks(s)))
 	return strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) })
 }
 
-// TokensChangedSince4 reports whether Tokens and TokensSchema4 differ for
-// s. ASCII text, most of what is stored, tokenizes as it did; other text
-// is compared in full, because folding can make an apostrophe where the
-// text has none ("ŉ" decomposes to "ʼn").
+// TokensChangedSince4 reports whether TokensSchema5 and TokensSchema4
+// differ for s. ASCII text, most of what is stored, tokenizes as it did;
+// other text is compared in full, because folding can make an apostrophe
+// where the text has none ("ŉ" decomposes to "ʼn").
 func TokensChangedSince4(s string) bool {
-	return !isASCII(s) && !slices.Equal(Tokens(s), TokensSchema4(s))
+	return !isASCII(s) && !slices.Equal(TokensSchema5(s), TokensSchema4(s))
 }
 
 // modifierApostrophe is U+02BC MODIFIER LETTER APOSTROPHE.

@@ -81,6 +81,20 @@ func TestTokens(t *testing.T) {
 		{"Zelen\u00ADskyy", []string{"zelenskyy"}},
 		{"Zelen\u200Dskyy\uFEFF", []string{"zelenskyy"}},
 		{"peace\u200Bplan", []string{"peace", "plan"}},
+		// Chinese and Japanese runs give their pairs of characters; a
+		// lone character itself; other scripts in the word stay whole.
+		{"中方坚决反对", []string{"中方", "方坚", "坚决", "决反", "反对"}},
+		{"中国", []string{"中国"}},
+		{"华", []string{"华"}},
+		{"王毅说，中方欢迎。", []string{"王毅", "毅说", "中方", "方欢", "欢迎"}},
+		{"G20峰会在2025年", []string{"g20", "峰会", "会在", "2025", "年"}},
+		{"ウクライナ", []string{"ウク", "クラ", "ライ", "イナ"}},
+		{"ｳｸﾗｲﾅ", []string{"ウク", "クラ", "ライ", "イナ"}}, // halfwidth Katakana
+		{"ロシアとウクライナ", []string{"ロシ", "シア", "アと", "とウ", "ウク", "クラ", "ライ", "イナ"}},
+		// The prolonged sound mark is Katakana's; the handakuten folds
+		// away as every diacritic does.
+		{"スーパー", []string{"スー", "ーハ", "ハー"}},
+		{"대한민국 외교부", []string{"대한민국", "외교부"}}, // Korean is split at spaces
 	}
 	for _, tt := range tests {
 		if got := Tokens(tt.in); !slices.Equal(got, tt.want) {

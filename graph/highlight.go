@@ -27,38 +27,33 @@ const (
 // returns nil when search has no words, and the escaped text without
 // marks when nothing matches.
 func highlight(text, search string) *string {
-	words, phrases := searchTerms(search)
+	words, phrases := domain.SearchTerms(search)
 	if len(words) == 0 && len(phrases) == 0 {
 		return nil
 	}
-	runs := wordRuns(text)
-	// toks are the text's tokens in order, each with the run it came from:
-	// the same sequence the index holds for the text.
-	type tok struct {
-		s   string
-		run int
+	// toks are the text's tokens in order, each with the span of text it
+	// came from: the same sequence the index holds for the text.
+	var toks []spanned
+	for _, r := range wordRuns(text) {
+		toks = appendRunTokens(toks, text, r)
 	}
-	var toks []tok
 	var spans [][2]int
-	for i, r := range runs {
-		for _, t := range domain.Tokens(text[r[0]:r[1]]) {
-			toks = append(toks, tok{t, i})
-			if slices.Contains(words, t) {
-				spans = append(spans, r)
-			}
+	for _, t := range toks {
+		if slices.Contains(words, t.tok) {
+			spans = append(spans, t.span)
 		}
 	}
 	for _, ph := range phrases {
 		for i := 0; i+len(ph) <= len(toks); i++ {
 			match := true
 			for j, w := range ph {
-				if toks[i+j].s != w {
+				if toks[i+j].tok != w {
 					match = false
 					break
 				}
 			}
 			if match {
-				spans = append(spans, [2]int{runs[toks[i].run][0], runs[toks[i+len(ph)-1].run][1]})
+				spans = append(spans, [2]int{toks[i].span[0], toks[i+len(ph)-1].span[1]})
 			}
 		}
 	}
@@ -66,23 +61,65 @@ func highlight(text, search string) *string {
 	return &out
 }
 
-// searchTerms splits a search as domain.ParseSearch does, except that a
-// phrase's words are not words of their own: they are marked only where
-// the phrase occurs.
-func searchTerms(search string) (words []string, phrases [][]string) {
-	for i, part := range strings.Split(search, `"`) {
-		toks := domain.Tokens(part)
-		if i%2 == 1 && len(toks) > 1 {
-			phrases = append(phrases, toks)
-			continue
+// spanned is a token with the byte span of the text it came from.
+type spanned struct {
+	tok  string
+	span [2]int
+}
+
+// appendRunTokens appends the tokens of the word run r of text, each
+// spanning the run; but a token of a Chinese or Japanese pair of
+// characters spans those two characters (with their marks), so that a
+// match in a sentence written without spaces marks the word, not the
+// sentence. Should folding not keep one character per character, the
+// pairs span their whole part of the run.
+func appendRunTokens(out []spanned, text string, r [2]int) []spanned {
+	run := text[r[0]:r[1]]
+	if !strings.ContainsFunc(run, domain.IsCJK) {
+		for _, t := range domain.Tokens(run) {
+			out = append(out, spanned{t, r})
 		}
-		for _, t := range toks {
-			if !slices.Contains(words, t) {
-				words = append(words, t)
+		return out
+	}
+	// The run's parts: alternately without and with Chinese or Japanese
+	// characters, a mark staying with the character before it.
+	for i := 0; i < len(run); {
+		c, _ := utf8.DecodeRuneInString(run[i:])
+		cjk := domain.IsCJK(c)
+		var chars [][2]int // the CJK part's characters
+		j := i
+		for j < len(run) {
+			c, n := utf8.DecodeRuneInString(run[j:])
+			if unicode.IsMark(c) && j > i {
+				if cjk {
+					chars[len(chars)-1][1] = r[0] + j + n
+				}
+				j += n
+				continue
+			}
+			if domain.IsCJK(c) != cjk {
+				break
+			}
+			if cjk {
+				chars = append(chars, [2]int{r[0] + j, r[0] + j + n})
+			}
+			j += n
+		}
+		part := [2]int{r[0] + i, r[0] + j}
+		toks := domain.Tokens(run[i:j])
+		switch {
+		case cjk && len(chars) >= 2 && len(toks) == len(chars)-1:
+			for k, t := range toks {
+				out = append(out, spanned{t, [2]int{chars[k][0], chars[k+1][1]}})
+			}
+		default:
+			for _, t := range toks {
+				out = append(out, spanned{t, part})
 			}
 		}
+		i = j
 	}
-	return words, phrases
+	return out
 }
 
 // wordRuns returns the byte ranges of text's maximal runs of word

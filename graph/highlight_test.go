@@ -36,6 +36,13 @@ func TestHighlight(t *testing.T) {
 		{"only the whole word", "peaceful peace", "peace", "peaceful <mark>peace</mark>"},
 		{"no words in the search", "anything", ` "" ,. `, ""},
 		{"empty text", "", "peace", "\x00"}, // "\x00": the empty string, not nil
+		{"a Chinese word", "中方坚决反对单边制裁。", "反对", "中方坚决<mark>反对</mark>单边制裁。"},
+		{"a longer Chinese word is one span", "中方坚决反对单边制裁，坚决维护。", "坚决反对", "中方<mark>坚决反对</mark>单边制裁，坚决维护。"},
+		{"a lone character", "华，中国", "华", "<mark>华</mark>，中国"},
+		{"a character inside a word is no word", "华为与中国", "华", "华为与中国"},
+		{"Latin inside a Chinese run", "G20峰会在巴西举行", "g20 峰会", "<mark>G20</mark><mark>峰会</mark>在巴西举行"},
+		{"Katakana with a voiced mark", "ガザ情勢", "ガザ", "<mark>ガザ</mark>情勢"},
+		{"decomposed voiced mark", "カ\u3099ザ情勢", "ガザ", "<mark>カ\u3099ザ</mark>情勢"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +67,7 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 		"Ukraine's \"security guarantees\" — said Zelénskyy; ZELENSKYY.",
 		"e\u0301te\u0301 \ufb01nal №5 ½ Ｚｅｌｅｎｓｋｙｙ straße STRASSE ß\u0301",
 		"Коваленко, हिन्दी भाषा, 中文, Ꭰꭰ",
+		"王毅说，中方坚决反对单边制裁。G20峰会在2025年举行；ロシアとウクライナ、ｳｸﾗｲﾅ、スーパー、カ\u3099ザ",
 		"Zelen\u00ADskyy, Об\u02BCєднаних Націй, Zelenskyy\u2019s and Zelenskyy\u02BCs, a\u200Bb c\u200Dd \u00AD alone",
 	}
 	recs, err := sample.Records()

@@ -758,3 +758,78 @@ func gunzipFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateV7 writes Chinese and Japanese statements into the runs and
+// others into the index log, turns the word index of the first back into
+// schema 7's (a run of those characters is one token), and checks that
+// the migration indexes their pairs of characters: Verify is clean and a
+// word inside a sentence is found.
+func TestMigrateV7(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := Open(path, Options{IndexLogLimit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Wang Yi", Kind: domain.SpeakerPerson, Country: "CN"})
+	texts := []string{"中方坚决反对单边制裁。", "ロシアとウクライナの停戦交渉", "G20峰会在巴西举行"}
+	for _, text := range texts {
+		if _, err := s.CreateStatement(ctx, &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	// More statements, whose entries the index log holds.
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Sanctions talks in Geneva", "反对", "Talks on sanctions resumed"} {
+		if _, err := s.CreateStatement(ctx, &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	rewriteFile(t, path, func(tx *bolt.Tx) error {
+		t := &txn{tx: tx}
+		err := tx.Bucket(bStatements).ForEach(func(k, v []byte) error {
+			st, err := decodeStatement(getID(k), v)
+			if err != nil || !slices.Contains(texts, st.Text) {
+				return err
+			}
+			for _, w := range indexableTokens(domain.Tokens(st.Text)) {
+				t.stage(bSxWord, wordPrefix(w), sortKey(st), -1)
+			}
+			for _, w := range indexableTokens(domain.TokensSchema5(st.Text)) {
+				t.stage(bSxWord, wordPrefix(w), sortKey(st), 1)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if k, _ := tx.Bucket(bIxLog).Cursor().First(); k == nil {
+			return fmt.Errorf("the index log is empty: the test no longer covers writing it out")
+		}
+		return tx.Bucket(bMeta).Put(mSchema, binary.BigEndian.AppendUint32(nil, 7))
+	})
+
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatalf("open a version 7 database: %v", err)
+	}
+	defer s.Close()
+	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("Verify after the migration: %+v, %v", rep, err)
+	}
+	for search, want := range map[string]int{
+		"反对": 2, "坚决反对": 1, "制裁": 1, "ウクライナ": 1, "停戦": 1, "峰会": 1, "G20": 1, "sanctions": 2, "中方坚决反对单边制裁": 1, "坚决 制裁": 1, "制裁坚决": 0,
+	} {
+		n, err := s.CountStatements(ctx, domain.StatementFilter{Search: search})
+		if err != nil || n != want {
+			t.Errorf("search %q: %d statements, %v; want %d", search, n, err, want)
+		}
+	}
+}

@@ -26,35 +26,17 @@ func init() { migrations[6] = oneStep(migrateV6Citations) }
 // the statements. One transaction: it holds the log's entries (at most
 // about twice IndexLogLimit) and 16 bytes per citation in memory.
 func migrateV6Citations(tx *bolt.Tx) error {
-	w := newOverlayWriter(nil)
-	if b := tx.Bucket(bIxLog); b != nil {
-		v6Index := func(logged int) (int, bool) {
-			switch {
-			case logged == v6SourceIndex:
-				return -1, true // replaced below, from the records
-			case logged > v6SourceIndex:
-				logged--
-			}
-			return logged, logged < len(deferred)
+	v6Index := func(logged int) (int, bool) {
+		switch {
+		case logged == v6SourceIndex:
+			return -1, true // replaced below, from the records
+		case logged > v6SourceIndex:
+			logged--
 		}
-		if err := b.ForEach(func(_, v []byte) error { return w.foldRecordAs(v, v6Index) }); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(bIxLog); err != nil {
-			return err
-		}
+		return logged, logged < len(deferred)
 	}
-	if _, err := tx.CreateBucket(bIxLog); err != nil {
+	if err := writeOutLog(tx, v6Index); err != nil {
 		return err
-	}
-	for i, name := range deferred {
-		b := tx.Bucket(name)
-		b.FillPercent = runsFillPercent
-		if err := w.o.each(i, func(p string, d *runDelta) error {
-			return updateRuns(b, []byte(p), d.added(), d.del)
-		}); err != nil {
-			return err
-		}
 	}
 
 	if tx.Bucket(bV6Source) != nil {
@@ -89,6 +71,36 @@ func migrateV6Citations(tx *bolt.Tx) error {
 		return err
 	}
 	return writeEntries(b, entries)
+}
+
+// writeOutLog folds the whole index log, its index numbers mapped to
+// deferred's by index (overlayWriter.foldRecordAs), writes it into the
+// runs and leaves the log empty: a migration that changes the deferred
+// indexes, or writes them directly, starts from runs that hold every
+// entry.
+func writeOutLog(tx *bolt.Tx, index func(logged int) (int, bool)) error {
+	w := newOverlayWriter(nil)
+	if b := tx.Bucket(bIxLog); b != nil {
+		if err := b.ForEach(func(_, v []byte) error { return w.foldRecordAs(v, index) }); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bIxLog); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.CreateBucket(bIxLog); err != nil {
+		return err
+	}
+	for i, name := range deferred {
+		b := tx.Bucket(name)
+		b.FillPercent = runsFillPercent
+		if err := w.o.each(i, func(p string, d *runDelta) error {
+			return updateRuns(b, []byte(p), d.added(), d.del)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeEntries sorts the entries of an index kept as runs under no prefix

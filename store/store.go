@@ -25,7 +25,7 @@ import (
 // SchemaVersion is the version of the on-disk layout this build writes.
 // Opening an older database runs the migrations up to it; a newer one is
 // refused rather than misread.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[v] upgrades a database from version v to v+1. Version 0 is
 // a database this package never wrote.

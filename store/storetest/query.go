@@ -27,6 +27,7 @@ var matchNothing = map[string]bool{
 	"speakers=unknown": true, "topics=unknown": true, "countries=unused": true,
 	"said=before_everything": true, "source=unknown": true, "search=absent_word": true,
 	"every_field_unknown_speaker": true, "countries=not_a_code": true,
+	"search=chinese_pairs_out_of_order": true,
 }
 
 type namedFilter struct {
@@ -89,6 +90,11 @@ func (w *world) filterCases() []namedFilter {
 		{"search=case", domain.StatementFilter{Search: "Ceasefire DIALOGUE"}},
 		{"search=punctuation", domain.StatementFilter{Search: "summit, talks!"}},
 		{"search=absent_word", domain.StatementFilter{Search: "banana"}},
+		{"search=chinese_word", domain.StatementFilter{Search: "反对"}},
+		{"search=chinese_word_in_a_run", domain.StatementFilter{Search: "坚决"}},
+		{"search=chinese_long_word", domain.StatementFilter{Search: "坚决反对"}},
+		{"search=chinese_pairs_out_of_order", domain.StatementFilter{Search: "反对坚决"}},
+		{"search=chinese_and_latin", domain.StatementFilter{Search: "中方 peace"}},
 
 		{"speakers+topics", domain.StatementFilter{Speakers: strs("vladimir-putin", "dmitry-peskov"), Topics: strs("ukraine-peace")}},
 		{"topics+said", domain.StatementFilter{Topics: strs("nato"), SaidFrom: date("2024-01-01"), SaidTo: date("2025-06-30")}},

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"testing"
 
 	"parley/domain"
@@ -190,12 +191,20 @@ func randomText(rng *rand.Rand, i int) string {
 	if rng.IntN(5) == 0 {
 		insert(zelensky[rng.IntN(len(zelensky))])
 	}
+	// Chinese, written without spaces: a word inside a longer run of
+	// characters, and on its own.
+	switch i % 11 {
+	case 4:
+		insert("中方坚决反对")
+	case 8:
+		insert("反对")
+	}
 	var b strings.Builder
 	for j, word := range words {
 		if j > 0 {
 			b.WriteString([]string{" ", " ", " ", ", ", " - ", "; "}[rng.IntN(6)])
 		}
-		if j == 0 || rng.IntN(8) == 0 {
+		if (j == 0 || rng.IntN(8) == 0) && word[0] < utf8.RuneSelf {
 			word = strings.ToUpper(word[:1]) + word[1:]
 		}
 		b.WriteString(word)
@@ -273,23 +282,17 @@ func (w *world) subtree(root domain.ID) []domain.ID {
 	return out
 }
 
-// searchTerms splits a search into terms that must all occur: each quoted
-// "phrase" is one term of consecutive words, every other word its own.
+// searchTerms splits a search into terms that must all occur: each of
+// its words, and each phrase of consecutive words (domain.ParseSearch,
+// the contract's parser: quoted phrases, and the pairs of a Chinese or
+// Japanese word).
 func searchTerms(q string) [][]string {
 	var terms [][]string
-	for i, part := range strings.Split(q, `"`) {
-		words := domain.Tokens(part)
-		if i%2 == 1 {
-			if len(words) > 0 {
-				terms = append(terms, words)
-			}
-			continue
-		}
-		for _, word := range words {
-			terms = append(terms, []string{word})
-		}
+	words, phrases := domain.ParseSearch(q)
+	for _, word := range words {
+		terms = append(terms, []string{word})
 	}
-	return terms
+	return append(terms, phrases...)
 }
 
 func matchesSearch(text []string, terms [][]string) bool {
