@@ -171,7 +171,7 @@ func TestVerifyFindsALogThatDisagrees(t *testing.T) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bIxLog)
 		k, _ := b.Cursor().Last()
-		return b.Put(copyBytes(k), appendSegment(nil, 4, wordPrefix("forged"), sortKey(&domain.Statement{ID: 99}), nil))
+		return b.Put(copyBytes(k), appendSegment(nil, deferredIndex(bSxWord), wordPrefix("forged"), sortKey(&domain.Statement{ID: 99}), nil))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -111,7 +111,9 @@ func (t *txn) planStatements(f domain.StatementFilter) (*stmtQuery, error) {
 		}
 		add(bSxKind, ps)
 	}
-	if f.Source != "" {
+	if f.Source != "" && !q.empty {
+		// Only when another filter has not already emptied the query: the
+		// source's matches are read from their records.
 		var keys []byte
 		if u, err := domain.NormalizeURL(f.Source); err == nil {
 			if id := t.lookupID(bSourceURL, []byte(u)); id != 0 {
