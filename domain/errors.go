@@ -78,3 +78,10 @@ func ErrNotFound(typ, what string) *Error {
 // internal errors its message is shown: it says what happened and that
 // nothing was written, which a client needs to know to retry later.
 var ErrStorageFull = &Error{Code: CodeInternal, Message: "the database is full (it reached its configured maximum size); nothing was written, try again after an operator has made room"}
+
+// ErrStoreStopped reports that the store stopped serving after a commit
+// failed once it was visible (the disk would not sync it): nothing is
+// read or written until an operator restarts the server. INTERNAL, and
+// shown, as ErrStorageFull is: a client needs to know it is not its
+// request that failed, and that retrying will not help until then.
+var ErrStoreStopped = &Error{Code: CodeInternal, Message: "the database stopped: a write could not be synced to disk, so nothing more is read or written until an operator restarts the server"}

@@ -51,7 +51,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			if derr != errPanic { // recoverPanic has logged it, with the stack
 				logError(ctx, err)
 			}
-			if derr != domain.ErrStorageFull { // the one internal error meant for clients
+			if derr != domain.ErrStorageFull && derr != domain.ErrStoreStopped { // the internal errors meant for clients
 				out.Message = internalMessage
 			}
 			return out

@@ -76,6 +76,13 @@ func TestPresentError(t *testing.T) {
 			logged:  true,
 		},
 		{
+			name:    "the store stopped: shown, and logged with its cause",
+			err:     fmt.Errorf("%w (transaction 9 failed to commit after it became visible: fdatasync: input/output error)", domain.ErrStoreStopped),
+			code:    "INTERNAL",
+			message: domain.ErrStoreStopped.Message,
+			logged:  true,
+		},
+		{
 			name:    "document error",
 			err:     validationError("FieldsOnCorrectType", nil),
 			code:    errcode.ValidationFailed,

@@ -172,6 +172,12 @@ type Store struct {
 	ov         atomic.Pointer[overlay]
 	committing atomic.Uint64
 	logLimit   int
+
+	// commit commits a write transaction: (*bolt.Tx).Commit, which tests
+	// replace to make a commit fail. stopped holds the cause once a
+	// commit failed after it became visible (afterFailedCommit).
+	commit  func(tx *bolt.Tx) error
+	stopped atomic.Pointer[error]
 }
 
 var (
@@ -227,7 +233,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, now: opts.Now}
+	s := &Store{db: db, now: opts.Now, commit: (*bolt.Tx).Commit}
 	if opts.RecordCacheSize == 0 {
 		opts.RecordCacheSize = DefaultRecordCacheSize
 	}
@@ -364,6 +370,9 @@ func (s *Store) view(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.stoppedErr(); err != nil {
+		return err
+	}
 	gen, stable := s.refs.stable()
 	tx, ov, err := s.begin()
 	if err != nil {
@@ -415,6 +424,9 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.stoppedErr(); err != nil {
+		return err
+	}
 	// Odd while the write runs, for the reference caches (refcache.go).
 	s.refs.n.Add(1)
 	defer s.refs.n.Add(1)
@@ -422,7 +434,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	var dirty []domain.ID
 	start := time.Now()
 	var ov *overlay
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		s.natf.ready(tx)
 		t := &txn{tx: tx, now: s.now().UTC(), natf: &s.natf, ovw: newOverlayWriter(s.ov.Load())}
@@ -464,16 +476,75 @@ func (s *Store) update(ctx context.Context, fn func(t *txn) error) error {
 	return err
 }
 
+// write runs fn in a bbolt write transaction and commits it. An error of
+// fn rolls the transaction back; a failed commit may stop the store
+// (afterFailedCommit).
+func (s *Store) write(fn func(tx *bolt.Tx) error) error {
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	// After a commit this does nothing; after a panic in fn it is the
+	// rollback.
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	id := uint64(tx.ID())
+	if err := s.commit(tx); err != nil {
+		s.afterFailedCommit(id, err)
+		return err
+	}
+	return nil
+}
+
+// afterFailedCommit stops the store when the commit of transaction id
+// failed after bbolt had made it visible. bbolt writes the meta page that
+// makes a commit visible, then syncs it; when the sync fails, it reports
+// the error and rolls its free-page list back as if the commit had not
+// happened, while new transactions read the meta page, and so the commit,
+// from the page cache. A later write could then reuse pages the visible
+// tree uses, the overlay published for readers would miss the commit's
+// changes, and after a failed sync the page cache itself is no longer
+// known to match the disk (PostgreSQL's lesson from 2018). Only a restart,
+// which reads the file anew, is sound: the store refuses every read and
+// write from then on, while Backup still copies what is visible. A
+// commit that failed before it was visible (a full disk while writing the
+// pages, the maximum size) leaves bbolt as it was, and the store goes on.
+func (s *Store) afterFailedCommit(id uint64, err error) {
+	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
+		return // bbolt refused to grow the file, before writing anything
+	}
+	if rtx, rerr := s.db.Begin(false); rerr == nil {
+		visible := uint64(rtx.ID())
+		_ = rtx.Rollback()
+		if visible < id {
+			return
+		}
+	}
+	cause := fmt.Errorf("transaction %d failed to commit after it became visible: %w", id, err)
+	s.stopped.CompareAndSwap(nil, &cause)
+}
+
+// stoppedErr is ErrStoreStopped, with its cause, once afterFailedCommit
+// has stopped the store.
+func (s *Store) stoppedErr() error {
+	if cause := s.stopped.Load(); cause != nil {
+		return fmt.Errorf("%w (%v)", domain.ErrStoreStopped, *cause)
+	}
+	return nil
+}
+
 // writeOut writes slices of the overlay into the runs while it is over its
 // bounds, in a write transaction of its own (overlay.go), with writeMu
 // held. Its failure is no caller's: the overlay and the log stay as they
 // were, the data intact, and the next commit tries again.
 func (s *Store) writeOut() {
-	if _, ok := s.ov.Load().due(s.logLimit); !ok {
+	if _, ok := s.ov.Load().due(s.logLimit); !ok || s.stopped.Load() != nil {
 		return
 	}
 	var ov *overlay
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		fillPages(tx)
 		w := newOverlayWriter(s.ov.Load())
 		for range logSlices {
