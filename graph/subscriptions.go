@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -634,7 +635,56 @@ type writeTimeoutWebsocket struct {
 }
 
 func (i writeTimeoutWebsocket) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	return i.CoderWebsocketImplementation.Accept(hijackWithTimeout{w}, r, o)
+	c, err := i.CoderWebsocketImplementation.Accept(hijackWithTimeout{w}, r, o)
+	if err != nil || c.Subprotocol() != "graphql-transport-ws" {
+		return c, err
+	}
+	return &noCompleteAfterError{WebsocketConn: c}, nil
+}
+
+// noCompleteAfterError drops the complete message that gqlgen sends for
+// an operation right after its error message, which it does for a
+// document that fails validation: in graphql-transport-ws an error
+// message ends the operation, and nothing more may be sent for its id.
+// Only a complete that directly follows the error of the same id is
+// dropped; gqlgen sends the two from one goroutine, one after the other,
+// and the operation id may be used again once they are sent.
+type noCompleteAfterError struct {
+	transport.WebsocketConn
+	mu      sync.Mutex
+	errored *string // the id of the last message written, when it was an error
+}
+
+func (c *noCompleteAfterError) WriteJSON(v any) error {
+	typ, id := wsMessageTypeAndID(v)
+	c.mu.Lock()
+	after := c.errored != nil && *c.errored == id
+	c.errored = nil
+	if typ == "error" {
+		c.errored = &id
+	}
+	c.mu.Unlock()
+	if typ == "complete" && after {
+		return nil
+	}
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// wsMessageTypeAndID reads the type and id of a message gqlgen writes (a
+// struct with string fields Type and ID, or a pointer to one); "" for
+// anything else.
+func wsMessageTypeAndID(v any) (typ, id string) {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if rv.Kind() != reflect.Struct {
+		return "", ""
+	}
+	if f := rv.FieldByName("Type"); f.Kind() == reflect.String {
+		typ = f.String()
+	}
+	if f := rv.FieldByName("ID"); f.Kind() == reflect.String {
+		id = f.String()
+	}
+	return typ, id
 }
 
 // hijackWithTimeout hands the WebSocket library a connection whose every

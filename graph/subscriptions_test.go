@@ -447,6 +447,37 @@ func TestPositionChangedFiltersByTopicTree(t *testing.T) {
 	}
 }
 
+// TestAnErrorEndsTheOperation checks graphql-transport-ws's rule that an
+// error message is an operation's last: gqlgen follows the error of a
+// document that fails validation with a complete, which the server must
+// not send. The id can be used again afterwards.
+func TestAnErrorEndsTheOperation(t *testing.T) {
+	st := openTestStore(t)
+	obs := &countingObserver{}
+	url := serve(t, st, Options{Observer: obs})
+	c, _, err := dial(t, url, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.subscribe("bad", `subscription { statementAdded { noSuchField } }`, nil)
+	if m, err := c.next(); err != nil || m.Type != "error" || m.ID != "bad" {
+		t.Fatalf("an invalid document: %+v, %v; want an error message", m, err)
+	}
+	c.subscribe("good", addedQuery, nil)
+	waitSubscribed(t, obs, 1)
+	importAll(t, st, records(0, 1), 1)
+	if m, err := c.next(); err != nil || m.ID != "good" || m.Type != "next" {
+		t.Fatalf("after the error: %+v, %v; want the other operation's event, nothing more for the failed one", m, err)
+	}
+	// The failed operation's id is free again.
+	c.subscribe("bad", addedQuery, nil)
+	waitSubscribed(t, obs, 2)
+	importAll(t, st, records(1, 1), 1)
+	if m := c.nextFor("bad"); m.Type != "next" {
+		t.Fatalf("the id used again: %+v; want its event", m)
+	}
+}
+
 func TestWebSocketOriginMustBeAllowed(t *testing.T) {
 	st := openTestStore(t)
 	url := serve(t, st, Options{AllowedOrigins: []string{"https://app.example.org"}})
