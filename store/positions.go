@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 
 	"parley/domain"
 )
@@ -120,10 +121,11 @@ func (s *Store) CountPositions(ctx context.Context, f domain.PositionFilter) (in
 	})
 }
 
-// StanceMap reads the topic's timeline index, keyed topic, speaker, asOf:
-// for each speaker one seek to the last entry starting on or before the
-// day, then one seek past the speaker. Its cost grows with the number of
-// speakers holding a position on the topic, not with their history.
+// StanceMap reads the topic's timeline index, keyed topic, speaker, asOf,
+// in one walk: for each speaker, its entries starting on or before the
+// day, then one seek past its later ones. Its cost grows with the number
+// of speakers holding a position on the topic and their positions up to
+// the day, not with the rest of the database.
 func (s *Store) StanceMap(ctx context.Context, topicKey string, asOf domain.Day) ([]*domain.Position, error) {
 	return get(s, ctx, func(t *txn) ([]*domain.Position, error) {
 		tp, err := t.TopicByKey(topicKey)
@@ -131,43 +133,65 @@ func (s *Store) StanceMap(ctx context.Context, topicKey string, asOf domain.Day)
 			return nil, err
 		}
 		topic := idKey(tp.ID)
-		c := t.b(bPxTimeline).Cursor()
-		var out []*domain.Position
 		upper := dayUpper(asOf)
-		for k, _ := c.Seek(topic); k != nil && bytes.HasPrefix(k, topic); {
-			speaker := copyBytes(k[idLen : 2*idLen])
-			prefix := cat(topic, speaker)
-			// The last entry of this speaker not after the day.
-			pk, _ := c.Seek(cat(prefix, upper))
-			if pk == nil {
-				pk, _ = c.Last()
-			} else {
-				pk, _ = c.Prev()
+		var out []*domain.Position
+		// One walk of the topic's timeline, speaker by speaker (keys are
+		// topic · speaker · posKey): each speaker's entries not after the
+		// day come first, and the last of them is the speaker's stance.
+		// Most speakers hold a position or two on a topic, so stepping
+		// through them costs less than seeking each speaker's last entry;
+		// a speaker's entries after the day are skipped with one seek.
+		var group, last, prev []byte // the speaker's prefix, its stance's entry and the one before
+		settle := func() error {
+			if last == nil {
+				return nil
 			}
-			if pk != nil && bytes.HasPrefix(pk, prefix) {
-				p, err := t.positionAt(c, pk, prefix)
-				if err != nil {
-					return nil, err
-				}
+			p, err := t.positionAt(last, prev, len(group))
+			if err == nil {
 				out = append(out, p)
 			}
-			next := successor(prefix)
+			return err
+		}
+		c := t.b(bPxTimeline).Cursor()
+		for k, _ := c.Seek(topic); k != nil && bytes.HasPrefix(k, topic); {
+			if group == nil || !bytes.HasPrefix(k, group) {
+				if err := settle(); err != nil {
+					return nil, err
+				}
+				group, last, prev = k[:2*idLen], nil, nil
+			}
+			if bytes.Compare(k[2*idLen:], upper) < 0 {
+				last, prev = k, last
+				k, _ = c.Next()
+				continue
+			}
+			next := successor(group)
 			if next == nil {
 				break
 			}
 			k, _ = c.Seek(next)
 		}
-		keys := map[domain.ID]string{}
-		for _, p := range out {
-			sp, err := t.Speaker(p.SpeakerID)
+		if err := settle(); err != nil {
+			return nil, err
+		}
+		// By speaker key: one position per speaker, so the keys are
+		// distinct and the order total.
+		type keyed struct {
+			key string
+			p   *domain.Position
+		}
+		byKey := make([]keyed, len(out))
+		for i, p := range out {
+			sp, err := s.speakerIn(t, p.SpeakerID)
 			if err != nil {
 				return nil, err
 			}
-			keys[p.SpeakerID] = sp.Key
+			byKey[i] = keyed{sp.Key, p}
 		}
-		slices.SortFunc(out, func(a, b *domain.Position) int {
-			return bytes.Compare([]byte(keys[a.SpeakerID]), []byte(keys[b.SpeakerID]))
-		})
+		slices.SortFunc(byKey, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+		for i, k := range byKey {
+			out[i] = k.p
+		}
 		return out, nil
 	})
 }

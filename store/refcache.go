@@ -67,6 +67,17 @@ func (g *refGen) stable() (uint64, bool) {
 	return n, n%2 == 0
 }
 
+// speakerIn reads speaker id in t, from the speakers' cache when t's
+// generation is stable (the cache holds what t would read).
+func (s *Store) speakerIn(t *txn, id domain.ID) (*domain.Speaker, error) {
+	if t.refs != nil {
+		if sp, ok := s.speakers.get(t.gen, id); ok {
+			return sp, nil
+		}
+	}
+	return t.Speaker(id)
+}
+
 // cachedByIDs is byIDs through cache c: ids found in the cache for the
 // current generation cost no transaction; the rest are read in one, and
 // cached when no write overlapped the read.

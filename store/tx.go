@@ -882,12 +882,12 @@ func (t *txn) Position(id domain.ID) (*domain.Position, error) {
 	return p, t.fillPrevious(p)
 }
 
-// positionAt reads the position of timeline entry k (prefix is its topic
-// and speaker) where cursor c stands, and fills its previous entry from
-// the entry before it: a stance map walks the timeline with c already, so
-// this saves fillPrevious's seek. It moves c.
-func (t *txn) positionAt(c *bolt.Cursor, k, prefix []byte) (*domain.Position, error) {
-	id := getID(k[len(prefix)+dateKeyLen:])
+// positionAt reads the position of timeline entry k, whose topic and
+// speaker are its first prefixLen bytes, and fills its previous entry
+// from prevK, the speaker's entry before it (nil: none): a stance map
+// walks the timeline and has both, so this saves fillPrevious's seek.
+func (t *txn) positionAt(k, prevK []byte, prefixLen int) (*domain.Position, error) {
+	id := getID(k[prefixLen+dateKeyLen:])
 	v := t.b(bPositions).Get(idKey(id))
 	if v == nil {
 		return nil, fmt.Errorf("timeline index names missing position %d", id)
@@ -896,10 +896,10 @@ func (t *txn) positionAt(c *bolt.Cursor, k, prefix []byte) (*domain.Position, er
 	if err != nil {
 		return nil, err
 	}
-	if k, _ = c.Prev(); k == nil || !bytes.HasPrefix(k, prefix) {
+	if prevK == nil {
 		return p, nil
 	}
-	prevID := getID(k[len(prefix)+dateKeyLen:])
+	prevID := getID(prevK[prefixLen+dateKeyLen:])
 	if v = t.b(bPositions).Get(idKey(prevID)); v == nil {
 		return nil, fmt.Errorf("timeline index names missing position %d", prevID)
 	}
