@@ -82,7 +82,8 @@ func appendRunTokens(out []spanned, text string, r [2]int) []spanned {
 		return out
 	}
 	// The run's parts: alternately without and with Chinese or Japanese
-	// characters, a mark staying with the character before it.
+	// characters, a mark or an invisible formatting character (which the
+	// tokenizer drops) staying with the character before it.
 	for i := 0; i < len(run); {
 		c, _ := utf8.DecodeRuneInString(run[i:])
 		cjk := domain.IsCJK(c)
@@ -90,7 +91,7 @@ func appendRunTokens(out []spanned, text string, r [2]int) []spanned {
 		j := i
 		for j < len(run) {
 			c, n := utf8.DecodeRuneInString(run[j:])
-			if unicode.IsMark(c) && j > i {
+			if (unicode.IsMark(c) || c != '\u200B' && unicode.Is(unicode.Cf, c)) && j > i {
 				if cjk {
 					chars[len(chars)-1][1] = r[0] + j + n
 				}

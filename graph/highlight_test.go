@@ -68,6 +68,7 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 		"e\u0301te\u0301 \ufb01nal №5 ½ Ｚｅｌｅｎｓｋｙｙ straße STRASSE ß\u0301",
 		"Коваленко, हिन्दी भाषा, 中文, Ꭰꭰ",
 		"王毅说，中方坚决反对单边制裁。G20峰会在2025年举行；ロシアとウクライナ、ｳｸﾗｲﾅ、スーパー、カ\u3099ザ",
+		"中方\u00AD坚决反对, 中\u200B方, 华\u200D为",
 		"Zelen\u00ADskyy, Об\u02BCєднаних Націй, Zelenskyy\u2019s and Zelenskyy\u02BCs, a\u200Bb c\u200Dd \u00AD alone",
 	}
 	recs, err := sample.Records()
@@ -78,12 +79,19 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 		texts = append(texts, r.Text)
 	}
 	for _, text := range texts {
-		var got []string
+		var got, spanned []string
 		for _, r := range wordRuns(text) {
 			got = append(got, domain.Tokens(text[r[0]:r[1]])...)
+			for _, t := range appendRunTokens(nil, text, r) {
+				spanned = append(spanned, t.tok)
+			}
 		}
-		if want := domain.Tokens(text); !slices.Equal(got, want) {
+		want := domain.Tokens(text)
+		if !slices.Equal(got, want) {
 			t.Errorf("%q:\n runs give %q\nindex has %q", text, got, want)
+		}
+		if !slices.Equal(spanned, want) {
+			t.Errorf("%q:\n spanned tokens %q\nindex has %q", text, spanned, want)
 		}
 	}
 }
