@@ -72,56 +72,100 @@ type spanned struct {
 // characters spans those two characters (with their marks), so that a
 // match in a sentence written without spaces marks the word, not the
 // sentence. Should folding not keep one character per character, the
-// pairs span their whole part of the run.
+// pairs span their whole part of the run; should the parts not tokenize
+// as the run does (a character that folds into a digit and an ideograph,
+// "㏠"), every token spans the run.
 func appendRunTokens(out []spanned, text string, r [2]int) []spanned {
 	run := text[r[0]:r[1]]
-	if !strings.ContainsFunc(run, domain.IsCJK) {
-		for _, t := range domain.Tokens(run) {
-			out = append(out, spanned{t, r})
+	toks := domain.Tokens(run)
+	if slices.ContainsFunc(toks, hasCJK) {
+		if spans, ok := cjkSpans(text, r, toks); ok {
+			return append(out, spans...)
 		}
-		return out
 	}
-	// The run's parts: alternately without and with Chinese or Japanese
-	// characters, a mark or an invisible formatting character (which the
-	// tokenizer drops) staying with the character before it.
+	for _, t := range toks {
+		out = append(out, spanned{t, r})
+	}
+	return out
+}
+
+// cjkSpans gives the tokens of the word run r of text, whose tokens are
+// toks, their spans: it cuts the run into parts, alternately of
+// characters that fold into Chinese or Japanese ones and of others (a
+// character that folds into nothing, a mark or a voiced sound mark,
+// staying with the one before it), and tokenizes each. ok is false when
+// the parts' tokens are not toks.
+func cjkSpans(text string, r [2]int, toks []string) (spans []spanned, ok bool) {
+	run := text[r[0]:r[1]]
 	for i := 0; i < len(run); {
 		c, _ := utf8.DecodeRuneInString(run[i:])
-		cjk := domain.IsCJK(c)
+		cjk := runeKind(c) == kindCJK
 		var chars [][2]int // the CJK part's characters
 		j := i
+	part:
 		for j < len(run) {
 			c, n := utf8.DecodeRuneInString(run[j:])
-			if (unicode.IsMark(c) || c != '\u200B' && unicode.Is(unicode.Cf, c)) && j > i {
+			switch k := runeKind(c); {
+			case k == kindNone && j > i:
 				if cjk {
 					chars[len(chars)-1][1] = r[0] + j + n
 				}
-				j += n
-				continue
-			}
-			if domain.IsCJK(c) != cjk {
-				break
-			}
-			if cjk {
+			case (k == kindCJK) != cjk:
+				break part
+			case cjk:
 				chars = append(chars, [2]int{r[0] + j, r[0] + j + n})
 			}
 			j += n
 		}
 		part := [2]int{r[0] + i, r[0] + j}
-		toks := domain.Tokens(run[i:j])
-		switch {
-		case cjk && len(chars) >= 2 && len(toks) == len(chars)-1:
-			for k, t := range toks {
-				out = append(out, spanned{t, [2]int{chars[k][0], chars[k+1][1]}})
+		pt := domain.Tokens(run[i:j])
+		if cjk && len(chars) >= 2 && len(pt) == len(chars)-1 {
+			for k, t := range pt {
+				spans = append(spans, spanned{t, [2]int{chars[k][0], chars[k+1][1]}})
 			}
-		default:
-			for _, t := range toks {
-				out = append(out, spanned{t, part})
+		} else {
+			for _, t := range pt {
+				spans = append(spans, spanned{t, part})
 			}
 		}
 		i = j
 	}
-	return out
+	if len(spans) != len(toks) {
+		return nil, false
+	}
+	for k, t := range toks {
+		if spans[k].tok != t {
+			return nil, false
+		}
+	}
+	return spans, true
 }
+
+// The kinds of character cjkSpans cuts a run by.
+const (
+	kindOther = iota
+	kindCJK   // folds into a Chinese or Japanese character
+	kindNone  // folds into nothing: a mark, invisible formatting, a voiced sound mark
+)
+
+func runeKind(c rune) int {
+	switch {
+	case c < utf8.RuneSelf:
+		return kindOther
+	case domain.IsCJK(c):
+		return kindCJK
+	}
+	toks := domain.Tokens(string(c))
+	switch {
+	case len(toks) == 0:
+		return kindNone
+	case hasCJK(toks[0]):
+		return kindCJK
+	}
+	return kindOther
+}
+
+func hasCJK(s string) bool { return strings.ContainsFunc(s, domain.IsCJK) }
 
 // wordRuns returns the byte ranges of text's maximal runs of word
 // characters: letters, digits, marks, and whatever the tokenizer turns

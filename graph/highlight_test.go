@@ -43,6 +43,7 @@ func TestHighlight(t *testing.T) {
 		{"Latin inside a Chinese run", "G20峰会在巴西举行", "g20 峰会", "<mark>G20</mark><mark>峰会</mark>在巴西举行"},
 		{"Katakana with a voiced mark", "ガザ情勢", "ガザ", "<mark>ガザ</mark>情勢"},
 		{"decomposed voiced mark", "カ\u3099ザ情勢", "ガザ", "<mark>カ\u3099ザ</mark>情勢"},
+		{"halfwidth Katakana", "ｶﾞｻﾞ情勢", "ガザ", "<mark>ｶﾞｻﾞ</mark>情勢"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +70,9 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 		"Коваленко, हिन्दी भाषा, 中文, Ꭰꭰ",
 		"王毅说，中方坚决反对单边制裁。G20峰会在2025年举行；ロシアとウクライナ、ｳｸﾗｲﾅ、スーパー、カ\u3099ザ",
 		"中方\u00AD坚决反对, 中\u200B方, 华\u200D为",
+		// Halfwidth Katakana, its prolonged sound and voiced marks, and
+		// characters that fold into several.
+		"ｰﾗ ｶﾞｻﾞ ﾗｰﾒﾝ a㏠中 ㍿の",
 		"Zelen\u00ADskyy, Об\u02BCєднаних Націй, Zelenskyy\u2019s and Zelenskyy\u02BCs, a\u200Bb c\u200Dd \u00AD alone",
 	}
 	recs, err := sample.Records()
@@ -94,4 +98,27 @@ func TestWordRunsTokenizeLikeTheIndex(t *testing.T) {
 			t.Errorf("%q:\n spanned tokens %q\nindex has %q", text, spanned, want)
 		}
 	}
+}
+
+// FuzzWordRunsTokenizeLikeTheIndex checks, for any text, what highlight
+// rests on: the tokens of its word runs, with their spans, are the
+// tokens the index holds for the text, in order.
+func FuzzWordRunsTokenizeLikeTheIndex(f *testing.F) {
+	for _, s := range []string{"Zelénskyy met ZELENSKYY.", "中方\u00AD坚决反对，G20峰会", "カ\u3099ザ ｳｸﾗｲﾅ", "Об\u02BCєднаних", "\ufb01nal №5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var got []string
+		for _, r := range wordRuns(text) {
+			for _, tok := range appendRunTokens(nil, text, r) {
+				if tok.span[0] < r[0] || tok.span[1] > r[1] || tok.span[0] >= tok.span[1] {
+					t.Fatalf("%q: token %q spans %v outside its run %v", text, tok.tok, tok.span, r)
+				}
+				got = append(got, tok.tok)
+			}
+		}
+		if want := domain.Tokens(text); !slices.Equal(got, want) {
+			t.Fatalf("%q:\n spanned tokens %q\nindex has %q", text, got, want)
+		}
+	})
 }
