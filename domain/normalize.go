@@ -129,9 +129,11 @@ func TokensSchema5(s string) []string {
 }
 
 // TokensChangedSince5 reports whether Tokens and TokensSchema5 differ
-// for s: whether it has a Chinese or Japanese character.
+// for s: whether it has a Chinese or Japanese character, or one that
+// folds into them ("㏠" folds into "1日"). Non-ASCII text is compared in
+// full.
 func TokensChangedSince5(s string) bool {
-	return !isASCII(s) && strings.ContainsFunc(s, IsCJK) && !slices.Equal(Tokens(s), TokensSchema5(s))
+	return !isASCII(s) && !slices.Equal(Tokens(s), TokensSchema5(s))
 }
 
 // IsCJK reports whether r belongs to a script written without spaces

@@ -446,3 +446,24 @@ func FuzzHasText(f *testing.F) {
 		}
 	})
 }
+
+// TestTokensChangedSince5 checks which texts the schema 8 migration
+// re-indexes: those with Chinese or Japanese characters, or characters
+// that fold into them, and no others.
+func TestTokensChangedSince5(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Zelenskyy met Macron": false,
+		"Коваленко заявив":     false,
+		"Об'єднаних Націй":     false,
+		"华":                    false, // a lone character is its own token, as before
+		"中方坚决反对":               true,
+		"ｳｸﾗｲﾅ":                true,
+		"the ㏠ meeting":        true, // folds into "1日"
+		"ℌello ﬁnal ２０２５":      false,
+		"G20峰会":                true,
+	} {
+		if got := TokensChangedSince5(text); got != want {
+			t.Errorf("TokensChangedSince5(%q) = %v, want %v (Tokens %q, schema 5 %q)", text, got, want, Tokens(text), TokensSchema5(text))
+		}
+	}
+}
