@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"parley/client"
 	"parley/domain"
@@ -457,5 +458,32 @@ func TestImportAtomicNullIsTheDefault(t *testing.T) {
 				t.Errorf("%d statements stored, want %d", n, tc.stored)
 			}
 		})
+	}
+}
+
+// TestImportStreamGoesOnPastABatchOfRefusedRecords (from a review): a
+// batch every record of which GraphQL refuses to coerce (here one record,
+// alone in its batch, by count or by bytes) must still take its turn in
+// the import stream, or the later calls wait for it until their deadline.
+func TestImportStreamGoesOnPastABatchOfRefusedRecords(t *testing.T) {
+	srv := httptest.NewServer(newHandler(openStore(t), serveConfig{}))
+	defer srv.Close()
+	l := sampleLines(t)
+	big := `{"text":"` + strings.Repeat("x", 3000) + `"}` // no kind: GraphQL refuses it
+	for _, tc := range []struct {
+		name string
+		cfg  client.Config
+	}{
+		{"cut by count", client.Config{BatchSize: 1}},
+		{"cut by bytes", client.Config{MaxBatchBytes: 3100}},
+	} {
+		cfg := tc.cfg
+		cfg.URL, cfg.Pipeline, cfg.Retries = srv.URL+endpoint, 3, 1
+		in := strings.Join([]string{string(l[0]), string(l[1]), big, string(l[2]), string(l[3]), string(l[4])}, "\n") + "\n"
+		start := time.Now()
+		sum, err := client.Import(context.Background(), cfg, bytes.NewReader([]byte(in)))
+		if err != nil || sum.Failed != 1 {
+			t.Errorf("%s: %v after %s, summary %+v; want 5 created, 1 failed", tc.name, err, time.Since(start).Round(time.Second), sum)
+		}
 	}
 }

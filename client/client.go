@@ -467,6 +467,13 @@ func (im *importer) send(ctx context.Context, batch []line, seq *sequence) (*sen
 		out.rejects = append(out.rejects, rejected{batch[idx].no, batch[idx].raw, gqlErrs})
 		batch = append(batch[:idx:idx], batch[idx+1:]...)
 	}
+	// Every record was refused one by one, so no call took the batch's
+	// turn: an empty one does, as for a batch refused as a whole.
+	if seq != nil {
+		if _, errs, err := im.post(ctx, nil, seq); err != nil || isSequenceConflict(errs) {
+			return out, errNewStream
+		}
+	}
 	return out, nil
 }
 

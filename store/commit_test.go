@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -81,5 +82,69 @@ func TestFailedCommits(t *testing.T) {
 				t.Fatalf("reopened: %d statements, %v; Verify %+v, %v", n, err, rep, verr)
 			}
 		})
+	}
+}
+
+// TestAReaderRacingAStopIsRefused (from a review): a reader that began
+// before a failed commit stopped the store waits in begin for the
+// commit's overlay; once the writer gives up it must be refused, not
+// served the visible commit with the old overlay.
+func TestAReaderRacingAStopIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{RecordCacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	type res struct {
+		n   int
+		err error
+	}
+	done := make(chan res, 1)
+	s.commit = func(tx *bolt.Tx) error {
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		// The commit is visible; a reader starts now (it passes the
+		// stopped check: nothing has stopped yet).
+		go func() {
+			n, err := s.CountStatements(ctx, domain.StatementFilter{Search: "failed"})
+			done <- res{n, err}
+		}()
+		time.Sleep(50 * time.Millisecond) // the reader waits in begin
+		return errors.New("fdatasync: input/output error (injected)")
+	}
+	if _, err := s.CreateStatement(ctx, &domain.Statement{Text: "The failed write", Kind: domain.StatementQuote, SpeakerID: sp.ID}); err == nil {
+		t.Fatal("commit succeeded")
+	}
+	s.commit = (*bolt.Tx).Commit
+	r := <-done
+	if !errors.Is(r.err, domain.ErrStoreStopped) {
+		t.Errorf("reader racing the stop: %d statements, err %v; want ErrStoreStopped", r.n, r.err)
+	}
+}
+
+// TestCachedReadsStopToo (from a review): reads the caches answer
+// without a transaction fail as well once the store stopped.
+func TestCachedReadsStopToo(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Kaja Kallas", Kind: domain.SpeakerPerson})
+	st, _ := s.CreateStatement(ctx, &domain.Statement{Text: "Cached", Kind: domain.StatementQuote, SpeakerID: sp.ID})
+	s.Statement(ctx, st.ID) // fills the cache
+	s.commit = func(tx *bolt.Tx) error {
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		return errors.New("fdatasync: input/output error (injected)")
+	}
+	s.CreateStatement(ctx, &domain.Statement{Text: "The failed write", Kind: domain.StatementQuote, SpeakerID: sp.ID})
+	if _, err := s.Statement(ctx, st.ID); !errors.Is(err, domain.ErrStoreStopped) {
+		t.Errorf("Statement after the store stopped: %v; want ErrStoreStopped", err)
 	}
 }

@@ -782,8 +782,9 @@ func TestMigrateV7(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp, _ := s.CreateSpeaker(ctx, &domain.Speaker{Name: "Wang Yi", Kind: domain.SpeakerPerson, Country: "CN"})
-	// The last has no Chinese character, only one that folds into two.
-	texts := []string{"中方坚决反对单边制裁。", "ロシアとウクライナの停戦交渉", "G20峰会在巴西举行", "Talks on ㏠"}
+	// The last three have no Chinese character, only ones that fold into
+	// several.
+	texts := []string{"中方坚决反对单边制裁。", "ロシアとウクライナの停戦交渉", "G20峰会在巴西举行", "Talks on ㏠", "Acme ㍿", "㊀㊁㊂"}
 	for _, text := range texts {
 		if _, err := s.CreateStatement(ctx, &domain.Statement{Text: text, Kind: domain.StatementQuote, SpeakerID: sp.ID}); err != nil {
 			t.Fatal(err)
@@ -820,7 +821,7 @@ func TestMigrateV7(t *testing.T) {
 		t.Fatalf("Verify after the migration: %+v, %v", rep, err)
 	}
 	for search, want := range map[string]int{
-		"反对": 2, "坚决反对": 1, "制裁": 1, "ウクライナ": 1, "停戦": 1, "峰会": 1, "G20": 1, "sanctions": 2, "中方坚决反对单边制裁": 1, "坚决 制裁": 1, "制裁坚决": 0, "日": 1,
+		"反对": 2, "坚决反对": 1, "制裁": 1, "ウクライナ": 1, "停戦": 1, "峰会": 1, "G20": 1, "sanctions": 2, "中方坚决反对单边制裁": 1, "坚决 制裁": 1, "制裁坚决": 0, "日": 1, "株式会社": 1, "一二三": 1,
 	} {
 		n, err := s.CountStatements(ctx, domain.StatementFilter{Search: search})
 		if err != nil || n != want {

@@ -82,6 +82,9 @@ func (s *Store) speakerIn(t *txn, id domain.ID) (*domain.Speaker, error) {
 // current generation cost no transaction; the rest are read in one, and
 // cached when no write overlapped the read.
 func cachedByIDs[T any](s *Store, ctx context.Context, c *refCache[T], ids []domain.ID, fn func(t *txn, id domain.ID) (*T, error)) ([]*T, error) {
+	if err := s.stoppedErr(); err != nil {
+		return nil, err
+	}
 	out := make([]*T, len(ids))
 	gen, ok := s.refs.stable()
 	var missing []int

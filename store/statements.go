@@ -12,6 +12,9 @@ func (s *Store) Statement(ctx context.Context, id domain.ID) (*domain.Statement,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.stoppedErr(); err != nil {
+		return nil, err
+	}
 	if st, ok := s.cachedStatement(id); ok {
 		return st, nil
 	}

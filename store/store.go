@@ -406,6 +406,12 @@ func (s *Store) begin() (*bolt.Tx, *overlay, error) {
 		}
 		id := uint64(tx.ID())
 		c := s.committing.Load()
+		// A failed commit stops the store before it clears committing:
+		// a reader that waited for it must not go on with the old overlay.
+		if err := s.stoppedErr(); err != nil {
+			tx.Rollback()
+			return nil, nil, err
+		}
 		if id >= ov.txid && (c == 0 || c > id) && s.ov.Load() == ov {
 			return tx, ov, nil
 		}
