@@ -105,7 +105,7 @@ func Tokens(s string) []string {
 		return strings.Fields(asciiWords(s, ' '))
 	}
 	words := TokensSchema5(s)
-	if !slices.ContainsFunc(words, hasCJK) {
+	if !slices.ContainsFunc(words, HasCJK) {
 		return words
 	}
 	out := make([]string, 0, 2*len(words))
@@ -144,14 +144,15 @@ func IsCJK(r rune) bool {
 	return r == '\u30FC' || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
-func hasCJK(w string) bool { return strings.ContainsFunc(w, IsCJK) }
+// HasCJK reports whether w has a character IsCJK accepts.
+func HasCJK(w string) bool { return strings.ContainsFunc(w, IsCJK) }
 
 // appendWordTokens appends the tokens of one word of TokensSchema5 to
 // out: the word itself, or, when it has Chinese or Japanese characters,
 // its other parts as they are and each run of those characters as its
 // overlapping pairs (a lone character as itself).
 func appendWordTokens(out []string, w string) []string {
-	if !hasCJK(w) {
+	if !HasCJK(w) {
 		return append(out, w)
 	}
 	for len(w) > 0 {

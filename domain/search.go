@@ -41,7 +41,7 @@ func parseSearch(s string, phraseWords bool) (words []string, phrases [][]string
 			if phraseWords {
 				add(toks)
 			}
-		case slices.ContainsFunc(toks, hasCJK):
+		case slices.ContainsFunc(toks, HasCJK):
 			for _, w := range TokensSchema5(part) {
 				ts := appendWordTokens(nil, w)
 				if len(ts) > 1 {

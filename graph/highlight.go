@@ -78,7 +78,7 @@ type spanned struct {
 func appendRunTokens(out []spanned, text string, r [2]int) []spanned {
 	run := text[r[0]:r[1]]
 	toks := domain.Tokens(run)
-	if slices.ContainsFunc(toks, hasCJK) {
+	if slices.ContainsFunc(toks, domain.HasCJK) {
 		if spans, ok := cjkSpans(text, r, toks); ok {
 			return append(out, spans...)
 		}
@@ -159,13 +159,11 @@ func runeKind(c rune) int {
 	switch {
 	case len(toks) == 0:
 		return kindNone
-	case hasCJK(toks[0]):
+	case domain.HasCJK(toks[0]):
 		return kindCJK
 	}
 	return kindOther
 }
-
-func hasCJK(s string) bool { return strings.ContainsFunc(s, domain.IsCJK) }
 
 // wordRuns returns the byte ranges of text's maximal runs of word
 // characters: letters, digits, marks, and whatever the tokenizer turns
